@@ -1,0 +1,90 @@
+"""The records every format reads into and writes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class FormatError(ValueError):
+    """Bad input, with where it is: "file:line: field 'x': what is wrong".
+
+    `line` is 1-based, None when the problem concerns the whole file.
+    """
+
+    def __init__(self, message: str, line: int | None = None, field: str | None = None, path: str | None = None):
+        self.message = message
+        self.line = line
+        self.field = field
+        self.path = path
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        place = ":".join(str(p) for p in (self.path, self.line) if p)
+        if self.field:
+            place = f"{place}: field '{self.field}'" if place else f"field '{self.field}'"
+        return f"{place}: {self.message}" if place else self.message
+
+    def at(self, path: str) -> "FormatError":
+        """Return the same error located in the file `path`."""
+        return FormatError(self.message, self.line, self.field, path)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    label: str
+    text: str | None = None
+    score: float | None = None
+    source: str | None = None
+    origin: str | None = None
+    annotator: str | None = None
+
+
+@dataclass
+class Record:
+    """One document with one layer of spans. `line` is where it began in its file."""
+
+    id: str
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    line: int | None = None
+
+
+def check_spans(record: Record, labels: set[str] | None = None) -> None:
+    """Raise FormatError unless every span is inside the text, agrees with its `text`, and none overlap.
+
+    `labels`, when given, is the set of labels a span may carry.
+    """
+    previous = None
+    for index, span in enumerate(sorted(record.spans, key=lambda s: (s.start, s.end))):
+        where = f"spans[{index}]"
+        if not (0 <= span.start < span.end <= len(record.text)):
+            raise FormatError(
+                f"document {record.id!r}: span [{span.start}, {span.end}) is outside the text "
+                f"(length {len(record.text)}) or empty",
+                record.line,
+                where,
+            )
+        if span.text is not None and record.text[span.start : span.end] != span.text:
+            raise FormatError(
+                f"document {record.id!r}: span [{span.start}, {span.end}) covers "
+                f"{record.text[span.start:span.end]!r} but its text is {span.text!r}",
+                record.line,
+                where,
+            )
+        if labels is not None and span.label not in labels:
+            raise FormatError(
+                f"document {record.id!r}: unknown label {span.label!r} (known: {', '.join(sorted(labels))})",
+                record.line,
+                where,
+            )
+        if previous is not None and span.start < previous.end:
+            raise FormatError(
+                f"document {record.id!r}: span [{span.start}, {span.end}) {span.label} overlaps "
+                f"[{previous.start}, {previous.end}) {previous.label}",
+                record.line,
+                where,
+            )
+        previous = span

@@ -1,0 +1,38 @@
+"""What every project command shares: the --project option and a progress line."""
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from annotator import services
+
+
+class ProjectCommand(BaseCommand):
+    """A command that acts on one project (default: the demo project "news")."""
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--project",
+            default=settings.DEFAULT_PROJECT_SLUG,
+            help="Project slug (default: %(default)s); a new slug creates a project with the default labels.",
+        )
+
+    def project(self, options):
+        return services.ensure_project(options["project"])
+
+    def progress(self, label: str):
+        """Return a callback(done, total) that draws a progress bar when run by hand."""
+        interactive = sys.stderr.isatty()
+
+        def draw(done: int, total: int):
+            if not interactive or not total:
+                return
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+        return draw

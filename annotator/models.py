@@ -1,0 +1,259 @@
+"""The data model: projects, documents and the three layers of spans on them.
+
+A document's spans live in separate layers that are never mixed:
+predictions (what an extractor version suggested, never edited),
+annotations (one per annotator per document, every edit logged) and gold
+(the adjudicated spans). Offsets are character offsets (Python str indices,
+end exclusive) into the immutable document text.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+def content_hash(text: str) -> str:
+    """Return the hash that identifies a text within a project (same text, same document)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Project(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in a project; a user sees only the projects they belong to."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        ANNOTATOR = "annotator", "Annotator"
+        REVIEWER = "reviewer", "Reviewer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANNOTATOR)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user")]
+
+    def __str__(self):
+        return f"{self.user} in {self.project} ({self.role})"
+
+
+class Label(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=64)
+    color = models.CharField(max_length=7, default="#888888", help_text="CSS hex colour, e.g. #e45756")
+    hotkey = models.CharField(max_length=1, blank=True)
+    description = models.TextField(blank=True, help_text="The guideline shown to annotators.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="label_unique_name"),
+            models.UniqueConstraint(
+                fields=["project", "hotkey"], condition=~Q(hotkey=""), name="label_unique_hotkey"
+            ),
+            models.CheckConstraint(condition=Q(color__regex=r"^#[0-9A-Fa-f]{6}$"), name="label_color_hex"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Document(models.Model):
+    """An article. Its text never changes once stored: every layer's offsets point into it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    external_id = models.CharField(max_length=255, blank=True, help_text="The id the document came with.")
+    title = models.CharField(max_length=300, blank=True)
+    text = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    # [[start, end], ...] of the tokens, kept so selections snap without re-tokenising.
+    tokens = models.JSONField(default=list)
+    meta = models.JSONField(default=dict, blank=True)
+    order = models.PositiveIntegerField(default=0, help_text="Import order, the default work order.")
+    # When the gold was last set; None means no gold yet (an empty gold is a document with no spans).
+    gold_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "content_hash"], name="document_unique_text"),
+            models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.title or self.external_id or f"Document {self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = Document.objects.filter(pk=self.pk).values_list("content_hash", flat=True).first()
+            if stored is not None and stored != content_hash(self.text):
+                raise ValidationError("A document's text is immutable: spans of every layer point into it.")
+        self.content_hash = content_hash(self.text)
+        super().save(*args, **kwargs)
+
+
+class SpanBase(models.Model):
+    """A labelled character range; the database refuses empty or negative ranges."""
+
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["start", "end"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="%(class)s_end_after_start"),
+            models.CheckConstraint(condition=Q(start__gte=0), name="%(class)s_start_not_negative"),
+        ]
+
+
+class ExtractorVersion(models.Model):
+    """One version of the extractor: its name plus a hash of its config and patterns."""
+
+    name = models.CharField(max_length=100)
+    version = models.CharField(max_length=150, unique=True)
+    base_model = models.CharField(max_length=300, blank=True)
+    # What went wrong loading it (e.g. the pretrained pipeline is missing); shown on the project page.
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.version
+
+
+class Prediction(models.Model):
+    """What one extractor version suggested for one document. Never edited."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="predictions")
+    extractor = models.ForeignKey(ExtractorVersion, on_delete=models.CASCADE, related_name="predictions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "extractor"], name="prediction_unique_per_version")
+        ]
+
+
+class PredictedSpan(SpanBase):
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="spans")
+    score = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=100, blank=True, help_text="The rule or model that made it.")
+
+    class Meta(SpanBase.Meta):
+        pass
+
+
+class Annotation(models.Model):
+    """One annotator's spans on one document; `version` grows with every edit."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        SKIPPED = "skipped", "Skipped"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    time_spent = models.FloatField(default=0.0, help_text="Seconds of active work on the page.")
+    # The predictions the annotation started from, if any.
+    started_from = models.ForeignKey(
+        ExtractorVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "annotator"], name="annotation_one_per_annotator"),
+            models.CheckConstraint(condition=Q(time_spent__gte=0), name="annotation_time_not_negative"),
+        ]
+
+
+class AnnotationSpan(SpanBase):
+    class Origin(models.TextChoices):
+        MODEL_ACCEPTED = "model_accepted", "Model, accepted"
+        MODEL_EDITED = "model_edited", "Model, edited"
+        MANUAL = "manual", "Added by hand"
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="spans")
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MANUAL)
+
+    class Meta(SpanBase.Meta):
+        pass
+
+    def as_dict(self) -> dict:
+        return {"id": self.pk, "start": self.start, "end": self.end, "label": self.label.name, "origin": self.origin}
+
+
+class GoldSpan(SpanBase):
+    """An adjudicated span: the reference the extractor is scored against."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="gold_spans")
+    source_annotation = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(SpanBase.Meta):
+        pass
+
+
+class EditEvent(models.Model):
+    """An append-only record of one change to an annotation: who, when, before, after."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Started"
+        ADD = "add", "Added span"
+        CHANGE = "change", "Changed span"
+        DELETE = "delete", "Deleted span"
+        UNDO = "undo", "Undid"
+        SUBMIT = "submit", "Submitted"
+        SKIP = "skip", "Skipped"
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # The annotation version this event produced.
+    version = models.PositiveIntegerField()
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    # For undo: the event that was undone; an undone event is not undone twice.
+    undoes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The edit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The edit log is append-only.")
