@@ -60,10 +60,15 @@ def check_spans(record: Record, labels: set[str] | None = None) -> None:
     previous = None
     for index, span in enumerate(sorted(record.spans, key=lambda s: (s.start, s.end))):
         where = f"spans[{index}]"
-        if not (0 <= span.start < span.end <= len(record.text)):
+        if span.end <= span.start:
             raise FormatError(
-                f"document {record.id!r}: span [{span.start}, {span.end}) is outside the text "
-                f"(length {len(record.text)}) or empty",
+                f"document {record.id!r}: span [{span.start}, {span.end}) is empty (end must be after start)",
+                record.line,
+                where,
+            )
+        if span.start < 0 or span.end > len(record.text):
+            raise FormatError(
+                f"document {record.id!r}: span [{span.start}, {span.end}) is outside the text (length {len(record.text)})",
                 record.line,
                 where,
             )
