@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotator import services
+from annotator.services import prediction
 from annotator.extraction import token_offsets
 from annotator.models import Document, Membership
 
@@ -42,7 +43,7 @@ class FakeExtractor:
 @pytest.fixture
 def fake_extractor(monkeypatch):
     extractor = FakeExtractor()
-    monkeypatch.setattr(services, "get_extractor", lambda model=None: extractor)
+    monkeypatch.setattr(prediction, "get_extractor", lambda model=None: extractor)
     return extractor
 
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from annotator import services
 from annotator.formats import FormatError
-from annotator.models import Annotation, AnnotationSpan, Document, EditEvent, GoldSpan, Prediction
+from annotator.models import Annotation, AnnotationSpan, Document, GoldSpan, Prediction
 
 from .conftest import ARTICLE
 

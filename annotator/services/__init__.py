@@ -1,0 +1,55 @@
+"""Writes: projects, import, prediction, span edits, submission.
+
+Every function that changes stored data runs in one transaction, so a
+failure leaves the database as it was. Views, commands and tasks import
+from here; the modules are split by what they write.
+"""
+
+from .editing import (
+    EditRefused,
+    StaleEdit,
+    add_span,
+    change_span,
+    delete_span,
+    skip,
+    start_annotation,
+    submit,
+    undo,
+)
+from .imports import (
+    ImportResult,
+    import_file,
+    import_paths,
+    import_records,
+    read_records,
+)
+from .prediction import (
+    get_extractor,
+    predict_documents,
+    register_extractor,
+    store_predictions,
+)
+from .projects import DEFAULT_LABELS, ensure_project
+
+__all__ = [
+    "DEFAULT_LABELS",
+    "EditRefused",
+    "ImportResult",
+    "StaleEdit",
+    "add_span",
+    "change_span",
+    "delete_span",
+    "ensure_project",
+    "get_extractor",
+    "import_file",
+    "import_paths",
+    "import_records",
+    "predict_documents",
+    "read_records",
+    "register_extractor",
+    "skip",
+    "start_annotation",
+    "store_predictions",
+    "submit",
+    "undo",
+]
