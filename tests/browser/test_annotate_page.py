@@ -138,3 +138,35 @@ def test_stale_tab_is_refused_with_a_message(browser, page, live_server, project
     page.wait_for_selector("#flash .flash-error")
     assert "changed elsewhere" in page.locator("#flash").inner_text()
     assert Annotation.objects.get().spans.filter(start=ARTICLE.index("Raqqa")).exists()
+
+
+def test_drag_an_edge_and_keys_between_spans(page, live_server, project, fake_extractor, make_user):
+    make_user("ann", project=project)
+    document = make_document(project)
+    services.predict_documents(project)
+    log_in(page, live_server, "ann")
+    page.goto(f"{live_server.url}/p/news/d/{document.pk}/")
+    mosul = mark(page, "Mosul")
+    mosul.click()
+    # Drag the end handle of "Mosul" to the middle of "City": the span snaps to "Mosul's Old City".
+    handle = mosul.locator(".handle[data-edge=end]").bounding_box()
+    target = page.evaluate(
+        """() => {
+            const node = [...document.querySelectorAll('#doc-text [data-o]')].find(n => n.textContent.includes('Old City'));
+            const text = node.firstChild, at = text.data.indexOf('City') + 2;
+            const range = document.createRange(); range.setStart(text, at); range.setEnd(text, at + 1);
+            const r = range.getBoundingClientRect(); return {x: r.left, y: r.top + r.height / 2};
+        }"""
+    )
+    page.mouse.move(handle["x"] + 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(target["x"], target["y"], steps=8)
+    page.mouse.up()
+    wait_version(page, 2)
+    assert mark(page, "Mosul's Old City").count() == 1
+    # → moves the selection to the next span, whose label 3 then changes.
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#doc-text mark.span.selected").inner_text().startswith("Raqqa")
+    page.keyboard.press("3")
+    wait_version(page, 3)
+    assert "QUANTITY" in mark(page, "Raqqa").inner_text()
