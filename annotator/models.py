@@ -21,16 +21,42 @@ def content_hash(text: str) -> str:
 
 
 class Project(models.Model):
+    class WorkOrder(models.TextChoices):
+        IMPORT = "import", "Import order"
+        RANDOM = "random", "Random (seeded)"
+        UNCERTAIN = "uncertain", "Most uncertain first (by the extractor's scores)"
+
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    guidelines = models.TextField(blank=True, help_text="Shown to annotators beside the label descriptions.")
+    annotators_per_document = models.PositiveSmallIntegerField(
+        default=1, help_text="How many annotators label each document (k)."
+    )
+    work_order = models.CharField(max_length=16, choices=WorkOrder.choices, default=WorkOrder.IMPORT)
+    random_seed = models.IntegerField(default=0, help_text="Seed of the random work order.")
+    review_single = models.BooleanField(
+        default=False,
+        help_text="With one annotator per document: a reviewer approves submissions before they become gold.",
+    )
+    claim_minutes = models.PositiveIntegerField(
+        default=60, help_text="A claimed document nobody touches for this long goes back to the pool."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(annotators_per_document__gte=1), name="project_k_at_least_one"),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether gold comes from a reviewer rather than straight from a submission."""
+        return self.annotators_per_document > 1 or self.review_single
 
 
 class Membership(models.Model):
@@ -86,8 +112,14 @@ class Document(models.Model):
     tokens = models.JSONField(default=list)
     meta = models.JSONField(default=dict, blank=True)
     order = models.PositiveIntegerField(default=0, help_text="Import order, the default work order.")
-    # When the gold was last set; None means no gold yet (an empty gold is a document with no spans).
+    # Work-order keys: a seeded shuffle, and how unsure the latest extractor was (higher first).
+    shuffle_key = models.BigIntegerField(default=0)
+    uncertainty = models.FloatField(default=0.0)
+    # When the gold was last set and by whom; None means no gold yet (an empty gold is a document with no spans).
     gold_at = models.DateTimeField(null=True, blank=True)
+    gold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
