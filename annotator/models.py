@@ -197,15 +197,25 @@ class PredictedSpan(SpanBase):
 
 
 class Annotation(models.Model):
-    """One annotator's spans on one document; `version` grows with every edit."""
+    """One person's spans on one document; `version` grows with every edit.
+
+    An annotator's own work is kind ANNOTATION; a reviewer's working copy of
+    the gold, built from the annotators' spans, is kind REVIEW. Keeping both in
+    one table lets the same editor, versioning and log serve both.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
         SKIPPED = "skipped", "Skipped"
 
+    class Kind(models.TextChoices):
+        ANNOTATION = "annotation", "Annotation"
+        REVIEW = "review", "Review"
+
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ANNOTATION)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
     time_spent = models.FloatField(default=0.0, help_text="Seconds of active work on the page.")
@@ -219,7 +229,7 @@ class Annotation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["document", "annotator"], name="annotation_one_per_annotator"),
+            models.UniqueConstraint(fields=["document", "annotator", "kind"], name="annotation_one_per_annotator"),
             models.CheckConstraint(condition=Q(time_spent__gte=0), name="annotation_time_not_negative"),
         ]
 
@@ -267,6 +277,7 @@ class EditEvent(models.Model):
         UNDO = "undo", "Undid"
         SUBMIT = "submit", "Submitted"
         SKIP = "skip", "Skipped"
+        RESOLVE = "resolve", "Resolved a disagreement"
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -289,3 +300,30 @@ class EditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The edit log is append-only.")
+
+
+class EvaluationRun(models.Model):
+    """One scoring of an extractor version against a project's gold, kept for the history chart.
+
+    `gold_fingerprint` hashes the scored gold (documents and spans), so two runs
+    on the same gold can be told from runs on a gold that has grown or changed.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="evaluation_runs")
+    extractor = models.ForeignKey(
+        ExtractorVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluation_runs"
+    )
+    # The version string, kept even if the extractor version is deleted.
+    extractor_version = models.CharField(max_length=150)
+    gold_documents = models.PositiveIntegerField(default=0, help_text="How many documents with gold were scored.")
+    gold_fingerprint = models.CharField(max_length=64)
+    # The `evaluate --json` object: {"documents": n, "schemes": {...}} plus the confusion table.
+    results = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["project", "created_at"], name="evaluationrun_project_time")]
+
+    def __str__(self):
+        return f"{self.extractor_version} on {self.gold_documents} gold documents ({self.created_at:%Y-%m-%d %H:%M})"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .formats import Record, Span
@@ -66,28 +67,58 @@ def document_in(project: Project, pk: int) -> Document:
     return document
 
 
+class DocumentState:
+    UNASSIGNED = "unassigned"
+    IN_PROGRESS = "in progress"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+
+
 @dataclass
 class DocumentRow:
     document: Document
-    status: str | None
+    status: str | None  # the user's own annotation status
     span_count: int | None
     has_gold: bool
+    submitted: int = 0  # annotations submitted, of k
+    drafts: int = 0
+
+    @property
+    def state(self) -> str:
+        if self.has_gold:
+            return DocumentState.REVIEWED
+        if self.submitted:
+            return DocumentState.SUBMITTED
+        return DocumentState.IN_PROGRESS if self.drafts else DocumentState.UNASSIGNED
 
 
-def document_rows(project: Project, user) -> list[DocumentRow]:
-    """The project's documents with the user's status on each and whether gold exists."""
-    mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user)
-    documents = (
-        project.documents.defer("text", "tokens", "meta")
-        .annotate(
-            my_status=Subquery(mine.values("status")[:1]),
-            my_spans=Subquery(
-                mine.annotate(n=Count("spans")).values("n")[:1]
-            ),
-        )
-        .order_by("order", "id")
+def _with_counts(documents):
+    kind = Annotation.Kind.ANNOTATION
+    return documents.annotate(
+        submitted=Count(
+            "annotations", filter=Q(annotations__kind=kind, annotations__status=Annotation.Status.SUBMITTED)
+        ),
+        drafts=Count("annotations", filter=Q(annotations__kind=kind, annotations__status=Annotation.Status.DRAFT)),
     )
-    return [DocumentRow(d, d.my_status, d.my_spans, d.gold_at is not None) for d in documents]
+
+
+def document_rows(project: Project, user, *, everyone: bool = True) -> list[DocumentRow]:
+    """The project's documents with the user's status on each, how many submitted, and the state.
+
+    With everyone=False (an annotator's view) only the documents the user has
+    worked on are listed: annotators work blind and through "next document".
+    """
+    mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION)
+    documents = _with_counts(project.documents.defer("text", "tokens", "meta")).annotate(
+        my_status=Subquery(mine.values("status")[:1]),
+        my_spans=Subquery(mine.annotate(n=Count("spans")).values("n")[:1]),
+    )
+    if not everyone:
+        documents = documents.filter(Exists(mine))
+    return [
+        DocumentRow(d, d.my_status, d.my_spans, d.gold_at is not None, d.submitted, d.drafts)
+        for d in documents.order_by("order", "id")
+    ]
 
 
 @dataclass
@@ -101,26 +132,20 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def progress_of(rows: list[DocumentRow]) -> Progress:
-    return Progress(
-        total=len(rows),
-        done=sum(1 for r in rows if r.status in DONE_STATUSES),
-        gold=sum(1 for r in rows if r.has_gold),
-    )
+def progress_of(project: Project, user, rows: list[DocumentRow]) -> Progress:
+    """The user's documents done (of all in the project) and how many have gold."""
+    done = Annotation.objects.filter(
+        document__project=project, annotator=user, kind=Annotation.Kind.ANNOTATION, status__in=DONE_STATUSES
+    ).count()
+    return Progress(total=project.documents.count(), done=done, gold=sum(1 for r in rows if r.has_gold))
 
 
-def next_document(project: Project, user, after: Document | None = None) -> Document | None:
-    """The first document in work order the user has neither submitted nor skipped.
-
-    Documents after `after` come first, so "submit and next" moves forward.
-    """
-    done = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, status__in=DONE_STATUSES)
-    todo = project.documents.exclude(Exists(done)).only("id", "order").order_by("order", "id")
-    if after is not None:
-        later = todo.filter(Q(order__gt=after.order) | Q(order=after.order, id__gt=after.id)).first()
-        if later is not None:
-            return later
-    return todo.exclude(pk=after.pk).first() if after is not None else todo.first()
+def review_queue(project: Project) -> list[DocumentRow]:
+    """Documents waiting for a reviewer (enough submissions, no gold yet), then those reviewed."""
+    needed = project.annotators_per_document if project.needs_review else 1
+    documents = _with_counts(project.documents.defer("text", "tokens", "meta")).filter(submitted__gte=needed)
+    rows = [DocumentRow(d, None, None, d.gold_at is not None, d.submitted, d.drafts) for d in documents.order_by("order", "id")]
+    return sorted(rows, key=lambda r: r.has_gold)
 
 
 def neighbours(document: Document) -> tuple[int, int]:
@@ -192,7 +217,7 @@ def layer_records(
             raise ValueError(f"no predictions of {model!r} in this project" if model else "no predictions in this project")
         documents = documents.filter(predictions__extractor=version)
     elif layer == "annotations":
-        annotations = Annotation.objects.filter(status=Annotation.Status.SUBMITTED)
+        annotations = Annotation.objects.filter(status=Annotation.Status.SUBMITTED, kind=Annotation.Kind.ANNOTATION)
         if annotator is not None:
             annotations = annotations.filter(annotator=annotator)
         documents = documents.filter(Exists(annotations.filter(document=OuterRef("pk"))))
@@ -233,3 +258,116 @@ def layer_records(
                         _span(document.text, s, origin=s.origin, annotator=name) for s in by_owner.get(annotation.pk, [])
                     ]
                     yield from _records([document], {document.pk: spans_of}, {"annotator": name})
+
+
+# ---------------------------------------------------------------- annotations by owner
+
+
+def own_annotation(document: Document, user, kind: str = Annotation.Kind.ANNOTATION) -> Annotation | None:
+    annotation = Annotation.objects.filter(document=document, annotator=user, kind=kind).first()
+    if annotation is not None:
+        annotation.document = document
+    return annotation
+
+
+def annotation_of(user, project: Project, pk: int) -> Annotation:
+    """The user's own annotation `pk` in `project`; 404 for anyone else's (its existence is not told)."""
+    annotation = (
+        Annotation.objects.filter(pk=pk, annotator=user, document__project=project)
+        .select_related("document__project")
+        .first()
+    )
+    if annotation is None:
+        raise Http404("No such annotation of yours.")
+    return annotation
+
+
+def ensure_role(user, project: Project, *roles: str) -> str:
+    """Return the user's role if it is one of `roles`; refuse with 403 otherwise."""
+    role = role_of(user, project)
+    if role not in roles:
+        raise PermissionDenied(f"This needs the role {' or '.join(roles)} in {project.name}.")
+    return role
+
+
+def model_items(document: Document) -> list:
+    """The latest extractor's spans on a document, as adjudication Items (for reference)."""
+    from .adjudication import Item
+
+    prediction = (
+        Prediction.objects.filter(document=document).order_by("-extractor__created_at", "-id").first()
+    )
+    if prediction is None:
+        return []
+    return [Item(s.start, s.end, s.label.name) for s in prediction.spans.select_related("label")]
+
+
+# ---------------------------------------------------------------- progress dashboard
+
+
+@dataclass
+class Dashboard:
+    states: dict[str, int]
+    submitted_of_k: list[tuple[int, int]]  # (n submitted, documents) for documents not yet reviewed
+    annotators: list[dict]
+    labels: list[dict]
+    k: int
+
+
+def dashboard(project: Project) -> Dashboard:
+    """Documents by state, work per annotator, spans per label: a fixed handful of queries."""
+    from statistics import median
+
+    counts = _with_counts(project.documents.only("id", "gold_at")).order_by()
+    rows = [DocumentRow(d, None, None, d.gold_at is not None, d.submitted, d.drafts) for d in counts]
+    states = {s: 0 for s in (DocumentState.UNASSIGNED, DocumentState.IN_PROGRESS, DocumentState.SUBMITTED, DocumentState.REVIEWED)}
+    by_submitted: dict[int, int] = {}
+    for row in rows:
+        states[row.state] += 1
+        if row.state == DocumentState.SUBMITTED:
+            by_submitted[row.submitted] = by_submitted.get(row.submitted, 0) + 1
+
+    work: dict[str, dict] = {}
+    annotations = Annotation.objects.filter(document__project=project, kind=Annotation.Kind.ANNOTATION).values_list(
+        "annotator__username", "status", "time_spent"
+    )
+    for username, status, seconds in annotations:
+        entry = work.setdefault(username, {"name": username, "submitted": 0, "draft": 0, "skipped": 0, "times": []})
+        entry[status] += 1
+        if status == Annotation.Status.SUBMITTED:
+            entry["times"].append(seconds)
+    annotators = []
+    for entry in sorted(work.values(), key=lambda e: e["name"]):
+        times = entry.pop("times")
+        entry["median_seconds"] = round(median(times)) if times else None
+        annotators.append(entry)
+
+    gold = dict(
+        GoldSpan.objects.filter(document__project=project).values("label__name").annotate(n=Count("id")).values_list("label__name", "n")
+    )
+    annotated = dict(
+        AnnotationSpan.objects.filter(
+            annotation__document__project=project,
+            annotation__kind=Annotation.Kind.ANNOTATION,
+            annotation__status=Annotation.Status.SUBMITTED,
+        )
+        .values("label__name")
+        .annotate(n=Count("id"))
+        .values_list("label__name", "n")
+    )
+    latest = latest_extractor(project)
+    predicted = (
+        dict(
+            PredictedSpan.objects.filter(prediction__extractor=latest, prediction__document__project=project)
+            .values("label__name")
+            .annotate(n=Count("id"))
+            .values_list("label__name", "n")
+        )
+        if latest
+        else {}
+    )
+    labels = [
+        {"label": label, "gold": gold.get(label.name, 0), "annotations": annotated.get(label.name, 0), "model": predicted.get(label.name, 0)}
+        for label in project.labels.all()
+    ]
+    return Dashboard(states, sorted(by_submitted.items()), annotators, labels, project.annotators_per_document)

@@ -2,23 +2,36 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import annotate_views, project_views, review_views, views
 
 project_urls = [
-    path("", views.project_detail, name="project_detail"),
-    path("next/", views.next_document, name="next_document"),
+    path("", project_views.project_detail, name="project_detail"),
+    path("progress/", project_views.dashboard, name="dashboard"),
+    path("settings/", project_views.settings_page, name="project_settings"),
+    path("settings/labels/", project_views.label_save, name="label_add"),
+    path("settings/labels/<int:label_id>/", project_views.label_save, name="label_save"),
+    path("settings/labels/<int:label_id>/delete/", project_views.label_delete, name="label_delete"),
+    path("settings/members/", project_views.member_save, name="member_save"),
+    path("settings/members/<int:member_id>/delete/", project_views.member_remove, name="member_remove"),
     path("export/", views.export, name="export"),
-    path("d/<int:pk>/", views.annotate, name="annotate"),
-    path("d/<int:pk>/spans/", views.span_add, name="span_add"),
-    path("d/<int:pk>/spans/<int:span_id>/", views.span_change, name="span_change"),
-    path("d/<int:pk>/spans/<int:span_id>/delete/", views.span_delete, name="span_delete"),
-    path("d/<int:pk>/undo/", views.undo, name="undo"),
-    path("d/<int:pk>/submit/", views.submit, name="submit"),
-    path("d/<int:pk>/skip/", views.skip, name="skip"),
+    # Annotating: documents are opened by id, edits name the (own) annotation they change.
+    path("next/", annotate_views.next_document, name="next_document"),
+    path("d/<int:pk>/", annotate_views.annotate, name="annotate"),
+    path("a/<int:aid>/spans/", annotate_views.span_add, name="span_add"),
+    path("a/<int:aid>/spans/<int:span_id>/", annotate_views.span_change, name="span_change"),
+    path("a/<int:aid>/spans/<int:span_id>/delete/", annotate_views.span_delete, name="span_delete"),
+    path("a/<int:aid>/undo/", annotate_views.undo, name="undo"),
+    path("a/<int:aid>/submit/", annotate_views.submit, name="submit"),
+    path("a/<int:aid>/skip/", annotate_views.skip, name="skip"),
+    # Review
+    path("review/", review_views.review_queue, name="review_queue"),
+    path("review/next/", review_views.review_next, name="review_next"),
+    path("review/<int:pk>/", review_views.review, name="review"),
+    path("a/<int:aid>/resolve/", review_views.resolve, name="resolve"),
 ]
 
 urlpatterns = [
-    path("", views.project_list, name="project_list"),
+    path("", project_views.project_list, name="project_list"),
     path("p/<slug:slug>/", include(project_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -19,9 +19,22 @@ def url(name, document, *args):
     return reverse(name, args=[document.project.slug, document.pk, *args])
 
 
-@pytest.mark.parametrize("name", ["project_list", "project_detail", "annotate", "export", "span_add"])
+def edit_url(name, annotation, *args):
+    """Edits name the annotation they change."""
+    return reverse(name, args=[annotation.document.project.slug, annotation.pk, *args])
+
+
+def opened(client, document, user):
+    """Open the annotation page and return the user's annotation it started."""
+    assert client.get(url("annotate", document)).status_code == 200
+    return Annotation.objects.get(document=document, annotator=user, kind="annotation")
+
+
+@pytest.mark.parametrize("name", ["project_list", "project_detail", "annotate", "export", "span_add", "review_queue"])
 def test_every_page_needs_login(client, predicted, name):
-    args = {"project_list": [], "project_detail": ["news"], "export": ["news"]}.get(name, ["news", predicted.pk])
+    args = {"project_list": [], "project_detail": ["news"], "export": ["news"], "review_queue": ["news"]}.get(
+        name, ["news", predicted.pk]
+    )
     response = client.get(reverse(name, args=args))
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
 
@@ -58,25 +71,29 @@ def test_htmx_request_gets_the_fragment_only(ann_client, predicted):
 
 
 def test_add_span_over_http_and_stale_edit_gets_409(ann_client, predicted, project, annotator):
-    ann_client.get(url("annotate", predicted))
+    annotation = opened(ann_client, predicted, annotator)
     label = project.labels.get(name="ACTOR").pk
     start = ARTICLE.index("Islamic State")
     response = ann_client.post(
-        url("span_add", predicted), {"start": start, "end": start + 13, "label": label, "version": 1, "elapsed": "3"}, **HTMX
+        edit_url("span_add", annotation),
+        {"start": start, "end": start + 13, "label": label, "version": 1, "elapsed": "3"},
+        **HTMX,
     )
     assert response.status_code == 200 and 'data-version="2"' in response.content.decode()
-    stale = ann_client.post(url("span_add", predicted), {"start": 0, "end": 4, "label": label, "version": 1}, **HTMX)
+    stale = ann_client.post(edit_url("span_add", annotation), {"start": 0, "end": 4, "label": label, "version": 1}, **HTMX)
     assert stale.status_code == 409 and stale["HX-Retarget"] == "#flash"
     assert "changed elsewhere" in stale.content.decode() and stale["X-Annotation-Version"] == "2"
     annotation = Annotation.objects.get(annotator=annotator)
     assert annotation.version == 2 and annotation.spans.count() == 5 and annotation.time_spent == 3
 
 
-def test_refused_edit_gets_422_with_reason(ann_client, predicted, project):
-    ann_client.get(url("annotate", predicted))
+def test_refused_edit_gets_422_with_reason(ann_client, predicted, project, annotator):
+    annotation = opened(ann_client, predicted, annotator)
     start = ARTICLE.index("Mosul")
     response = ann_client.post(
-        url("span_add", predicted), {"start": start, "end": start + 2, "label": project.labels.first().pk, "version": 1}, **HTMX
+        edit_url("span_add", annotation),
+        {"start": start, "end": start + 2, "label": project.labels.first().pk, "version": 1},
+        **HTMX,
     )
     assert response.status_code == 422 and "overlaps" in response.content.decode()
 
@@ -86,21 +103,23 @@ def test_cannot_touch_another_users_span(client, predicted, make_user, project, 
     span_id = other.spans.first().pk
     intruder = make_user("eve", project=project)
     client.force_login(intruder)
-    client.get(url("annotate", predicted))
-    response = client.post(url("span_delete", predicted, span_id), {"version": 1}, **HTMX)
-    assert response.status_code == 422
+    # The document has its one annotator already: another annotator cannot open it ...
+    assert client.get(url("annotate", predicted)).status_code == 403
+    # ... and asking for the other's annotation by id finds nothing.
+    response = client.post(edit_url("span_delete", other, span_id), {"version": 1}, **HTMX)
+    assert response.status_code == 404
     assert other.spans.filter(pk=span_id).exists()
 
 
-def test_submit_redirects_to_next_and_makes_gold(ann_client, predicted, project):
+def test_submit_redirects_to_next_and_makes_gold(ann_client, predicted, project, annotator):
     second = make_document(project, text="Second article about Raqqa.", order=2)
-    ann_client.get(url("annotate", predicted))
-    response = ann_client.post(url("submit", predicted), {"version": 1}, **HTMX)
+    annotation = opened(ann_client, predicted, annotator)
+    response = ann_client.post(edit_url("submit", annotation), {"version": 1}, **HTMX)
     assert response.status_code == 200 and response["HX-Redirect"] == url("annotate", second)
     assert GoldSpan.objects.filter(document=predicted).count() == 4
     # Without htmx (no script) the same form works with a plain redirect.
-    ann_client.get(url("annotate", second))
-    response = ann_client.post(url("submit", second), {"version": 1})
+    annotation = opened(ann_client, second, annotator)
+    response = ann_client.post(edit_url("submit", annotation), {"version": 1})
     assert response.status_code == 302 and response.url == reverse("project_detail", args=["news"])
 
 

@@ -29,7 +29,9 @@ from .prediction import (
     register_extractor,
     store_predictions,
 )
-from .projects import DEFAULT_LABELS, ensure_project
+from .projects import DEFAULT_LABELS, add_member, delete_label, ensure_project, remove_member, reset_work_order
+from .assignment import claim_next, has_open_slot
+from .review import accept, resolve, review_state, start_review
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -52,4 +54,14 @@ __all__ = [
     "store_predictions",
     "submit",
     "undo",
+    "add_member",
+    "delete_label",
+    "remove_member",
+    "reset_work_order",
+    "claim_next",
+    "has_open_slot",
+    "accept",
+    "resolve",
+    "review_state",
+    "start_review",
 ]

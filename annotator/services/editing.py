@@ -42,7 +42,7 @@ class StaleEdit(Exception):
 
 def start_annotation(document: Document, user) -> Annotation:
     """Return the user's annotation of `document`, starting it from the latest predictions if new."""
-    annotation = Annotation.objects.filter(document=document, annotator=user).first()
+    annotation = Annotation.objects.filter(document=document, annotator=user, kind=Annotation.Kind.ANNOTATION).first()
     if annotation is not None:
         annotation.document = document  # spare the query the edits would make for it
         return annotation
@@ -69,7 +69,7 @@ def start_annotation(document: Document, user) -> Annotation:
                 after={"from_extractor": prediction.extractor.version if prediction else None},
             )
     except IntegrityError:  # another request of the same user created it first
-        annotation = Annotation.objects.get(document=document, annotator=user)
+        annotation = Annotation.objects.get(document=document, annotator=user, kind=Annotation.Kind.ANNOTATION)
     annotation.document = document
     return annotation
 
@@ -198,7 +198,9 @@ def _find(annotation: Annotation, state: dict) -> AnnotationSpan | None:
 def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> EditEvent | None:
     """Undo the latest span edit not yet undone; the undo is itself logged (and saved at once)."""
     event = (
-        annotation.events.filter(action__in=[Action.ADD, Action.CHANGE, Action.DELETE], undone_by__isnull=True)
+        annotation.events.filter(
+            action__in=[Action.ADD, Action.CHANGE, Action.DELETE, Action.RESOLVE], undone_by__isnull=True
+        )
         .order_by("-id")
         .first()
     )
@@ -206,7 +208,9 @@ def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> E
         raise EditRefused("Nothing to undo.")
     with transaction.atomic():
         _bump(annotation, version, elapsed, **_reopen_fields(annotation))
-        if event.action == Action.ADD:
+        if event.action == Action.RESOLVE:
+            replace_spans(annotation, event.after["spans"], event.before["spans"])
+        elif event.action == Action.ADD:
             span = _find(annotation, event.after)
             if span is not None:
                 span.delete()
@@ -228,26 +232,59 @@ def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> E
         return _log(annotation, user, Action.UNDO, before=event.after, after=event.before, undoes=event)
 
 
+def write_gold(annotation: Annotation, user, when) -> int:
+    """Make the annotation's spans the document's gold, decided by `user` at `when`."""
+    spans = list(annotation.spans.all())
+    GoldSpan.objects.filter(document_id=annotation.document_id).delete()
+    GoldSpan.objects.bulk_create(
+        GoldSpan(
+            document_id=annotation.document_id,
+            label_id=s.label_id,
+            start=s.start,
+            end=s.end,
+            source_annotation=annotation,
+            decided_by=user,
+        )
+        for s in spans
+    )
+    Document.objects.filter(pk=annotation.document_id).update(gold_at=when, gold_by=user)
+    return len(spans)
+
+
+def replace_spans(annotation: Annotation, old: list[dict], new: list[dict]) -> None:
+    """Swap the spans `old` (states as logged) for `new` in the annotation."""
+    for state in old:
+        span = _find(annotation, state)
+        if span is not None:
+            span.delete()
+    labels = {label.name: label for label in annotation.document.project.labels.all()}
+    for state in new:
+        _check_free(annotation, state["start"], state["end"])
+        AnnotationSpan.objects.create(
+            annotation=annotation,
+            label=labels[state["label"]],
+            start=state["start"],
+            end=state["end"],
+            origin=state.get("origin", Origin.MANUAL),
+        )
+
+
 def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:
-    """Submit the annotation; its spans become the document's gold (no review step yet)."""
+    """Submit the annotation.
+
+    A reviewer's submission is the document's gold. An annotator's becomes
+    gold at once only when the project asks for no review (one annotator per
+    document and no approval step).
+    """
     now = timezone.now()
+    project = annotation.document.project
     with transaction.atomic():
         _bump(annotation, version, elapsed, status=Annotation.Status.SUBMITTED, submitted_at=now)
-        spans = list(annotation.spans.all())
-        GoldSpan.objects.filter(document_id=annotation.document_id).delete()
-        GoldSpan.objects.bulk_create(
-            GoldSpan(
-                document_id=annotation.document_id,
-                label_id=s.label_id,
-                start=s.start,
-                end=s.end,
-                source_annotation=annotation,
-                decided_by=user,
-            )
-            for s in spans
-        )
-        Document.objects.filter(pk=annotation.document_id).update(gold_at=now)
-        _log(annotation, user, Action.SUBMIT, after={"spans": len(spans)})
+        if annotation.kind == Annotation.Kind.REVIEW or not project.needs_review:
+            count = write_gold(annotation, user, now)
+        else:
+            count = annotation.spans.count()
+        _log(annotation, user, Action.SUBMIT, after={"spans": count})
 
 
 def skip(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:

@@ -59,7 +59,20 @@ def store_predictions(version: ExtractorVersion, labels: dict[str, Label], pairs
         for span in spans
         if span["label"] in labels
     )
+    documents = [d for d, _ in pairs]
+    for document, spans in pairs:
+        document.uncertainty = uncertainty(spans)
+    Document.objects.bulk_update(documents, ["uncertainty"], batch_size=1000)
     return len(predictions)
+
+
+def uncertainty(spans) -> float:
+    """How unsure the extractor was about a document: 1 minus the score of its least sure span.
+
+    Drives the "most uncertain first" work order; a document without scored spans gets 0.
+    """
+    scores = [s["score"] for s in spans if s.get("score") is not None]
+    return 1.0 - min(scores) if scores else 0.0
 
 
 def predict_documents(

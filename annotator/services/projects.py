@@ -2,7 +2,9 @@
 
 from django.db import transaction
 
-from ..models import Label, Project
+from django.db.models import ProtectedError
+
+from ..models import Label, Membership, Project
 
 DEFAULT_LABELS = [
     (
@@ -45,3 +47,28 @@ def ensure_project(slug: str, name: str | None = None) -> Project:
                 for i, (n, c, k, d) in enumerate(DEFAULT_LABELS)
             )
     return project
+
+
+def reset_work_order(project: Project) -> None:
+    """Recompute what the work order depends on after the settings changed."""
+    from .assignment import reshuffle
+
+    reshuffle(project)
+
+
+def add_member(project: Project, user, role: str) -> Membership:
+    membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+    return membership
+
+
+def remove_member(project: Project, user) -> None:
+    """Take a user out of the project; their annotations stay (they are part of the record)."""
+    Membership.objects.filter(project=project, user=user).delete()
+
+
+def delete_label(label: Label) -> None:
+    """Delete a label that no span of any layer uses."""
+    try:
+        label.delete()
+    except ProtectedError:
+        raise ValueError(f"{label.name} is used by spans; rename it instead of deleting it.") from None

@@ -103,7 +103,7 @@ function setSaveState(text) {
 }
 
 // Send one edit; edits are chained so each carries the version the previous one produced.
-function send(url, values = {}) {
+export function send(url, values = {}) {
   queue = queue.then(() => {
     const box = root();
     if (!box) return;

@@ -1,0 +1,58 @@
+"""Pure adjudication: which spans all annotators agree on, and where they disagree.
+
+A reviewer settles each disagreement once. A disagreement ("conflict") is a
+stretch of text where the annotators' spans are not the same: the spans that
+are not shared by everyone, grouped by overlap into clusters. Each cluster
+offers every annotator's version of that stretch (possibly nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Item:
+    start: int
+    end: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    start: int
+    end: int
+    # annotator -> that annotator's spans inside [start, end), in order
+    options: tuple[tuple[str, tuple[Item, ...]], ...]
+
+    @property
+    def key(self) -> str:
+        """A stable name for the conflict while the submitted annotations stay as they are."""
+        return f"{self.start}-{self.end}"
+
+    def option(self, annotator: str) -> tuple[Item, ...]:
+        return dict(self.options)[annotator]
+
+
+def adjudicate(span_sets: Mapping[str, Sequence[Item]]) -> tuple[list[Item], list[Conflict]]:
+    """Split the annotators' spans into those everyone has and clusters of disagreement."""
+    if not span_sets:
+        return [], []
+    sets = {name: set(items) for name, items in span_sets.items()}
+    agreed = set.intersection(*sets.values())
+    rest = sorted({item for items in sets.values() for item in items} - agreed)
+    clusters: list[list[int]] = []  # [start, end] of overlapping runs
+    for item in rest:
+        if clusters and item.start < clusters[-1][1]:
+            clusters[-1][1] = max(clusters[-1][1], item.end)
+        else:
+            clusters.append([item.start, item.end])
+    conflicts = []
+    for start, end in clusters:
+        options = tuple(
+            (name, tuple(sorted(i for i in sets[name] - agreed if start <= i.start and i.end <= end)))
+            for name in sorted(sets)
+        )
+        conflicts.append(Conflict(start, end, options))
+    return sorted(agreed), conflicts

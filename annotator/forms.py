@@ -1,0 +1,73 @@
+"""Forms of the manager's pages: project settings, labels, members."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import Label, Membership, Project
+
+
+class ProjectSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "description",
+            "guidelines",
+            "annotators_per_document",
+            "review_single",
+            "work_order",
+            "random_seed",
+            "claim_minutes",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "guidelines": forms.Textarea(attrs={"rows": 6})}
+
+    def clean_annotators_per_document(self):
+        k = self.cleaned_data["annotators_per_document"]
+        if not 1 <= k <= 10:
+            raise forms.ValidationError("Between 1 and 10 annotators per document.")
+        return k
+
+
+class LabelForm(forms.ModelForm):
+    class Meta:
+        model = Label
+        fields = ["name", "color", "hotkey", "description", "order"]
+        widgets = {"color": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip().upper()
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise forms.ValidationError("Letters, digits, - and _ only.")
+        clash = Label.objects.filter(project=self.project, name=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(f"{name} exists already.")
+        return name
+
+    def clean_hotkey(self):
+        key = self.cleaned_data["hotkey"]
+        if key and key not in "123456789":
+            raise forms.ValidationError("Hotkeys are the digits 1 to 9.")
+        if key and Label.objects.filter(project=self.project, hotkey=key).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"Key {key} belongs to another label.")
+        return key
+
+    def save(self, commit=True):
+        self.instance.project = self.project
+        return super().save(commit)
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(f"No user named {username!r}; create the account in the admin first.")
+        self.cleaned_data["user"] = user
+        return username

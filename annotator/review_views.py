@@ -1,0 +1,124 @@
+"""The reviewer's pages: the queue of documents to settle, and one document's review."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import offsets, selectors, services
+from .adjudication import Item
+from .annotate_views import annotation_context, edit
+from .models import Annotation
+
+REVIEWERS = ("manager", "reviewer")
+CONTEXT = 60  # characters shown around a disagreement
+
+
+@dataclass
+class Option:
+    key: str  # the keyboard key that takes it
+    choice: str  # the annotator's username, or "model" for the reference row
+    title: str
+    segments: list
+    empty: bool
+
+
+def _snippet(text: str, start: int, end: int, items) -> tuple[str, list]:
+    """Cut the text around [start, end) and shift the items into it."""
+    left = max(0, start - CONTEXT)
+    right = min(len(text), end + CONTEXT)
+    shifted = [Item(i.start - left, i.end - left, i.label) for i in items if left <= i.start and i.end <= right]
+    return text[left:right], shifted
+
+
+def _conflict_rows(document, state, model_items, colors):
+    """For each disagreement, every annotator's version (and the model's) as display segments."""
+    rows = []
+    keys = iter(string.ascii_lowercase.replace("e", "").replace("n", "").replace("j", "").replace("k", ""))
+    letters = {name: next(keys) for name in state.sets}
+    for conflict in state.conflicts:
+        options = []
+        for name, items in conflict.options:
+            piece, shifted = _snippet(document.text, conflict.start, conflict.end, items)
+            spans = [_Shown(i, colors) for i in shifted]
+            options.append(Option(letters[name], name, name, offsets.segments(piece, spans), not items))
+        inside = [i for i in model_items if i.start < conflict.end and conflict.start < i.end]
+        piece, shifted = _snippet(document.text, conflict.start, conflict.end, inside)
+        model = Option("", "model", "model", offsets.segments(piece, [_Shown(i, colors) for i in shifted]), not inside)
+        rows.append({"conflict": conflict, "options": options, "model": model, "choice": state.resolved.get(conflict.key)})
+    return rows, letters
+
+
+class _Shown:
+    """An Item with what the template needs to colour it."""
+
+    def __init__(self, item: Item, colors: dict[str, str]):
+        self.start, self.end, self.label_name = item.start, item.end, item.label
+        self.color = colors.get(item.label, "#888888")
+
+
+def render_review(request, review: Annotation, selected=None, status=200):
+    document = review.document
+    state = services.review_state(review)
+    labels = selectors.labels_of(document.project)
+    colors = {label.name: label.color for label in labels}
+    model_items = selectors.model_items(document)
+    rows, letters = _conflict_rows(document, state, model_items, colors)
+    context = annotation_context(review, selected)
+    context.update(
+        {
+            "state": state,
+            "rows": rows,
+            "letters": letters,
+            "open_count": len(state.open_conflicts),
+            "annotators": sorted(state.sets),
+        }
+    )
+    template = "annotator/review.html#annotation" if request.htmx else "annotator/review.html"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def review_queue(request, slug):
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, *REVIEWERS)
+    rows = selectors.review_queue(project)
+    return render(request, "annotator/review_queue.html", {"project": project, "rows": rows})
+
+
+@require_GET
+def review_next(request, slug):
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, *REVIEWERS)
+    waiting = [row for row in selectors.review_queue(project) if not row.has_gold]
+    if not waiting:
+        messages.success(request, "No document is waiting for review.")
+        return redirect("review_queue", slug=slug)
+    return redirect("review", slug=slug, pk=waiting[0].document.pk)
+
+
+@require_GET
+def review(request, slug, pk):
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, *REVIEWERS)
+    document = selectors.document_in(project, pk)
+    return render_review(request, services.start_review(document, request.user))
+
+
+@require_POST
+def resolve(request, slug, aid):
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, *REVIEWERS)
+    post = request.POST
+    return edit(
+        request,
+        slug,
+        aid,
+        lambda review, **kw: services.resolve(
+            review, request.user, conflict=post.get("conflict", ""), choice=post.get("choice", ""), **kw
+        ),
+    )

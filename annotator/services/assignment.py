@@ -1,0 +1,116 @@
+"""Hand out documents: each needs `k` annotators, and a slot is never given twice.
+
+The next document of an annotator is claimed inside one transaction. On
+PostgreSQL the candidate document row is locked with SKIP LOCKED, so two
+annotators asking at the same moment take different rows; on SQLite the
+write transaction (BEGIN IMMEDIATE, see settings) holds the database lock,
+so claims run one after another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ..models import Annotation, Document, Project
+from .editing import start_annotation
+
+ANNOTATION = Annotation.Kind.ANNOTATION
+
+
+def shuffle_key(seed: int, digest: str) -> int:
+    """A stable pseudo-random position for a document: same seed, same order."""
+    return int(hashlib.sha256(f"{seed}:{digest}".encode()).hexdigest()[:15], 16)
+
+
+def reshuffle(project: Project) -> None:
+    """Recompute the random work order after the seed changed."""
+    documents = list(project.documents.only("id", "content_hash"))
+    for document in documents:
+        document.shuffle_key = shuffle_key(project.random_seed, document.content_hash)
+    Document.objects.bulk_update(documents, ["shuffle_key"], batch_size=1000)
+
+
+def work_order(project: Project) -> list[str]:
+    """The ordering of documents in the project's work order (random keys are filled in first)."""
+    if project.work_order == Project.WorkOrder.RANDOM:
+        if project.documents.filter(shuffle_key=0).exists():  # imported since the last shuffle
+            reshuffle(project)
+        return ["shuffle_key", "id"]
+    if project.work_order == Project.WorkOrder.UNCERTAIN:
+        return ["-uncertainty", "order", "id"]
+    return ["order", "id"]
+
+
+def active_annotations(project: Project):
+    """Annotations that hold a slot: submitted ones and drafts touched within the claim time."""
+    cutoff = timezone.now() - timedelta(minutes=project.claim_minutes)
+    return Annotation.objects.filter(kind=ANNOTATION).filter(
+        Q(status=Annotation.Status.SUBMITTED) | Q(status=Annotation.Status.DRAFT, updated_at__gte=cutoff)
+    )
+
+
+def with_open_slots(project: Project, documents):
+    """Filter `documents` to those with fewer than k annotations holding a slot."""
+    held = (
+        active_annotations(project)
+        .filter(document=OuterRef("pk"))
+        .order_by()
+        .values("document")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return documents.annotate(
+        held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
+    ).filter(held__lt=project.annotators_per_document)
+
+
+def has_open_slot(document: Document) -> bool:
+    return with_open_slots(document.project, Document.objects.filter(pk=document.pk)).exists()
+
+
+def _release_stale_claims(project: Project, document: Document, user) -> None:
+    """Give back slots of others' drafts that were claimed but never edited and have timed out."""
+    cutoff = timezone.now() - timedelta(minutes=project.claim_minutes)
+    Annotation.objects.filter(
+        document=document, kind=ANNOTATION, status=Annotation.Status.DRAFT, version=1, updated_at__lt=cutoff
+    ).exclude(annotator=user).delete()
+
+
+def claim_next(project: Project, user) -> Document | None:
+    """Return the user's next document, claiming a slot on it; None when nothing is left.
+
+    A draft of the user's own comes first; then, in the project's work order,
+    a document the user has not annotated that still needs annotators.
+    """
+    mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=ANNOTATION)
+    order = work_order(project)
+    with transaction.atomic():
+        own_draft = (
+            project.documents.filter(Exists(mine.filter(status=Annotation.Status.DRAFT))).order_by(*order).first()
+        )
+        if own_draft is not None:
+            return own_draft
+        candidates = with_open_slots(project, project.documents.exclude(Exists(mine))).order_by(*order)
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        candidates = candidates.only("id", "project_id", "text", "tokens", "order")
+        passed_over: list[int] = []
+        for _ in range(20):
+            document = candidates.exclude(pk__in=passed_over).first()
+            if document is None:
+                return None
+            # Count again now that the row is ours: the first count saw the database as it
+            # was when that statement began, before a claim that committed meanwhile.
+            if has_open_slot(document):
+                document.project = project
+                _release_stale_claims(project, document, user)
+                start_annotation(document, user)
+                return document
+            passed_over.append(document.pk)
+        return None
