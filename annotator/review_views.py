@@ -122,3 +122,47 @@ def resolve(request, slug, aid):
             review, request.user, conflict=post.get("conflict", ""), choice=post.get("choice", ""), **kw
         ),
     )
+
+
+def _heat(value) -> str:
+    """A background colour from red (0) to green (1); grey when there is nothing to compare."""
+    if value is None:
+        return "#eeeeee"
+    hue = round(120 * max(0.0, min(1.0, value)))
+    return f"hsl({hue}, 65%, 80%)"
+
+
+def _matrix(result: dict, key: str) -> list[dict]:
+    names = result["annotators"]
+    cells = {(p["a"], p["b"]): p for p in result["pairs"]}
+    rows = []
+    for a in names:
+        row = []
+        for b in names:
+            pair = cells.get((a, b)) or cells.get((b, a))
+            value = 1.0 if a == b else (pair[key] if pair and pair["documents"] else None)
+            row.append({"value": value, "color": _heat(value), "documents": pair["documents"] if pair else None, "self": a == b})
+        rows.append({"name": a, "cells": row})
+    return rows
+
+
+@require_GET
+def agreement(request, slug):
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, *REVIEWERS)
+    result = selectors.project_agreement(project)
+    return render(
+        request,
+        "annotator/agreement.html",
+        {
+            "project": project,
+            "result": result,
+            "f1_matrix": _matrix(result, "f1_strict"),
+            "kappa_matrix": _matrix(result, "cohen_kappa"),
+            "per_label": [
+                {"label": label, **result["overall"]["per_label"][label], **result["per_label"][label]}
+                for label in result["labels"]
+            ],
+            "lowest": [{**d, "color": _heat(d["f1_strict"])} for d in result["by_document"][:20]],
+        },
+    )

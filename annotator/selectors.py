@@ -371,3 +371,35 @@ def dashboard(project: Project) -> Dashboard:
         for label in project.labels.all()
     ]
     return Dashboard(states, sorted(by_submitted.items()), annotators, labels, project.annotators_per_document)
+
+
+# ---------------------------------------------------------------- agreement
+
+
+def project_agreement(project: Project) -> dict:
+    """Inter-annotator agreement over the submitted annotations (three queries, then pure code)."""
+    from .evaluation.agreement import agreement
+
+    annotations = list(
+        Annotation.objects.filter(
+            document__project=project, kind=Annotation.Kind.ANNOTATION, status=Annotation.Status.SUBMITTED
+        ).values_list("pk", "document_id", "annotator__username")
+    )
+    by_user: dict[str, dict[int, list]] = {}
+    owner = {}
+    for pk, document_id, username in annotations:
+        by_user.setdefault(username, {})[document_id] = []
+        owner[pk] = (username, document_id)
+    spans = AnnotationSpan.objects.filter(annotation_id__in=owner).values_list("annotation_id", "label__name", "start", "end")
+    for annotation_id, label, start, end in spans:
+        username, document_id = owner[annotation_id]
+        by_user[username][document_id].append((label, start, end))
+    documents = {d.pk: d for d in project.documents.filter(pk__in={d for _, d in owner.values()}).only("id", "title", "tokens", "external_id")}
+    result = agreement(
+        by_user,
+        tokens={pk: [tuple(t) for t in d.tokens] for pk, d in documents.items()},
+        labels=[label.name for label in project.labels.all()],
+    )
+    for entry in result["by_document"]:
+        entry["document"] = documents[entry["id"]]
+    return result

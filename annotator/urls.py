@@ -25,6 +25,7 @@ project_urls = [
     path("a/<int:aid>/skip/", annotate_views.skip, name="skip"),
     # Review
     path("review/", review_views.review_queue, name="review_queue"),
+    path("agreement/", review_views.agreement, name="agreement"),
     path("review/next/", review_views.review_next, name="review_next"),
     path("review/<int:pk>/", review_views.review, name="review"),
     path("a/<int:aid>/resolve/", review_views.resolve, name="resolve"),

@@ -1,0 +1,331 @@
+"""Inter-annotator agreement: what `manage.py agreement --json` prints.
+
+Pure: no Django. spaCy's blank English tokenizer is loaded only when a
+document comes without token offsets.
+
+The input is each annotator's spans on the documents they annotated,
+`{annotator: {doc_id: [(label, start, end), ...]}}` (a document present with
+no spans was annotated and found empty), and each document's token offsets
+or its text. Two annotators share a document when both annotated it; every
+pairwise figure is over their shared documents.
+
+- Span F1 per pair, reading one annotator as the reference (F1 is
+  symmetric): strict (same label and extent), unlabelled (same extent) and
+  overlap (same label, a character in common, one to one), from spans.py.
+- Token-level Cohen's kappa per pair: each token gets the label of the span
+  that covers it (any character of it), or O; kappa = (p_o - p_e) / (1 - p_e)
+  over the tokens of the shared documents. With `tags="bio"` the tokens get
+  B-/I- tags instead.
+- Fleiss' kappa (with three or more annotators) over the tokens of the
+  documents annotated by two or more; a token rated by fewer annotators than
+  another still counts (the usual generalisation of Fleiss' p_i to n_i
+  raters).
+- Krippendorff's alpha, nominal, over the same tokens (the `krippendorff`
+  package; tokens rated once do not count, as alpha defines).
+- Per label: the same figures with a token either that label or not, and
+  span F1 on that label's spans; `documents` counts the shared documents
+  where either annotator used the label.
+
+A figure that is 0/0 (no spans on either side; one single category on
+every token, so chance agreement is 1) is None: there is nothing to agree
+or disagree on. Averages over pairs ("overall") skip None and weigh each
+pair alike; overall `documents` counts the documents shared by two or more
+annotators.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from functools import lru_cache
+from itertools import combinations
+from typing import Any
+
+from . import spans as span_scores
+
+OUTSIDE = "O"
+F1_KEYS = ("f1_strict", "f1_unlabelled", "f1_overlap")
+PAIR_KEYS = ("documents", *F1_KEYS, "cohen_kappa")
+
+Triple = tuple[str, int, int]
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    import spacy  # only when a document comes without token offsets
+
+    return spacy.blank("en").tokenizer
+
+
+def token_offsets(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-space token of spaCy's blank English tokenizer."""
+    return [(t.idx, t.idx + len(t.text)) for t in _tokenizer()(text) if not t.is_space]
+
+
+def token_tags(tokens: list[tuple[int, int]], spans: Iterable[Triple], tags: str = "label") -> list[str]:
+    """The tag of each token: the label of the span covering any character of it, or O.
+
+    `tags` is "label" (ACTOR) or "bio" (B-ACTOR, I-ACTOR). Where spans
+    overlap (they should not), the earlier span keeps the token.
+    """
+    result = [OUTSIDE] * len(tokens)
+    if not tokens:
+        return result
+    starts = [t[0] for t in tokens]
+    ends = [t[1] for t in tokens]
+    for label, start, end in sorted(spans, key=lambda s: (s[1], s[2], s[0])):
+        first = bisect_right(ends, start)  # the first token ending after the span starts
+        last = bisect_left(starts, end)  # tokens before it start before the span ends
+        begin = True
+        for i in range(first, last):
+            if result[i] != OUTSIDE:
+                begin = True
+                continue
+            result[i] = f"{'B' if begin else 'I'}-{label}" if tags == "bio" else label
+            begin = False
+    return result
+
+
+# ---------------------------------------------------------------- coefficients
+
+
+def _none_if_undefined(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def cohen_kappa(a: list[Hashable], b: list[Hashable]) -> float | None:
+    """Cohen's kappa of two raters' categories over the same items; None when chance agreement is 1."""
+    n = len(a)
+    if n == 0 or n != len(b):
+        if n != len(b):
+            raise ValueError("both raters must rate the same items")
+        return None
+    observed = sum(x == y for x, y in zip(a, b)) / n
+    count_a, count_b = Counter(a), Counter(b)
+    expected = sum(count_a[c] * count_b[c] for c in count_a) / (n * n)
+    return _none_if_undefined(observed - expected, 1 - expected)
+
+
+def fleiss_kappa(items: Iterable[Counter]) -> float | None:
+    """Fleiss' kappa from each item's category counts; items with fewer than two ratings are left out.
+
+    p_i = (sum_j n_ij^2 - n_i) / (n_i (n_i - 1)); P = mean p_i; p_j is the
+    share of all ratings in category j; P_e = sum p_j^2. With n_i the same for
+    every item this is Fleiss (1971).
+    """
+    agreements, totals, rated = [], Counter(), 0
+    for counts in items:
+        n = sum(counts.values())
+        if n < 2:
+            continue
+        agreements.append((sum(c * c for c in counts.values()) - n) / (n * (n - 1)))
+        totals.update(counts)
+        rated += n
+    if not agreements:
+        return None
+    observed = sum(agreements) / len(agreements)
+    expected = sum((c / rated) ** 2 for c in totals.values())
+    return _none_if_undefined(observed - expected, 1 - expected)
+
+
+def krippendorff_alpha(items: Iterable[Counter]) -> float | None:
+    """Krippendorff's alpha, nominal, from each item's category counts (the `krippendorff` package)."""
+    import numpy as np
+    import krippendorff
+
+    rows = [counts for counts in items if sum(counts.values()) >= 2]
+    categories = sorted({c for counts in rows for c in counts}, key=str)
+    if len(categories) < 2:
+        return None  # one category everywhere: alpha is 0/0
+    index = {c: i for i, c in enumerate(categories)}
+    value_counts = np.zeros((len(rows), len(categories)))
+    for r, counts in enumerate(rows):
+        for category, n in counts.items():
+            value_counts[r, index[category]] = n
+    return float(krippendorff.alpha(value_counts=value_counts, level_of_measurement="nominal"))
+
+
+# ---------------------------------------------------------------- agreement
+
+
+def _triples(spans: Iterable[Any]) -> set[Triple]:
+    found = set()
+    for span in spans:
+        if isinstance(span, Mapping):
+            found.add((span["label"], int(span["start"]), int(span["end"])))
+        elif isinstance(span, tuple) and len(span) == 3:
+            found.add((span[0], int(span[1]), int(span[2])))
+        else:
+            found.add((span.label, int(span.start), int(span.end)))
+    return found
+
+
+def _f1(tp: int, fp: int, fn: int) -> float | None:
+    if tp + fp + fn == 0:
+        return None
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+def _span_f1s(a_spans: list, b_spans: list) -> dict[str, float | None]:
+    strict = span_scores.strict(a_spans, b_spans)["micro"]
+    overlap = span_scores.overlap(a_spans, b_spans)["micro"]
+    unlabelled = span_scores.unlabelled(a_spans, b_spans)
+    return {
+        "f1_strict": _f1(strict["tp"], strict["fp"], strict["fn"]),
+        "f1_unlabelled": _f1(unlabelled["tp"], unlabelled["fp"], unlabelled["fn"]),
+        "f1_overlap": _f1(overlap["tp"], overlap["fp"], overlap["fn"]),
+    }
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def _binary(tags: list[str], label: str) -> list[bool]:
+    return [t == label or t.endswith(f"-{label}") for t in tags]
+
+
+def agreement(
+    annotations: Mapping[str, Mapping[Hashable, Iterable[Any]]],
+    *,
+    tokens: Mapping[Hashable, list[tuple[int, int]]] | None = None,
+    texts: Mapping[Hashable, str] | None = None,
+    labels: Iterable[str] = (),
+    tags: str = "label",
+) -> dict[str, Any]:
+    """Return {"annotators", "pairs", "overall", "fleiss_kappa", "krippendorff_alpha", "per_label", "by_document"}.
+
+    `annotations` is {annotator: {doc_id: spans}}, spans as (label, start,
+    end) triples, dicts or objects with those fields. Each document needs its
+    token offsets in `tokens` or its text in `texts`. `labels` is the label
+    set (per-label figures for these plus any other label used).
+    """
+    if tags not in ("label", "bio"):
+        raise ValueError(f"unknown tags {tags!r} (label or bio)")
+    tokens = dict(tokens or {})
+    texts = texts or {}
+    annotators = sorted(annotations, key=str)
+    spans_of = {name: {doc: _triples(spans) for doc, spans in annotations[name].items()} for name in annotators}
+    used = {label for by_doc in spans_of.values() for spans in by_doc.values() for label, _, _ in spans}
+    label_set = list(dict.fromkeys(labels)) + sorted(used - set(labels))
+
+    raters_of: dict[Hashable, list[str]] = {}
+    for name in annotators:
+        for doc in spans_of[name]:
+            raters_of.setdefault(doc, []).append(name)
+    shared_docs = [doc for doc, raters in raters_of.items() if len(raters) >= 2]
+
+    def doc_tokens(doc) -> list[tuple[int, int]]:
+        if doc not in tokens:
+            if doc not in texts:
+                raise ValueError(f"document {doc!r} has neither token offsets nor text")
+            tokens[doc] = token_offsets(texts[doc])
+        return tokens[doc]
+
+    tag_cache: dict[tuple[str, Hashable], list[str]] = {}
+
+    def tags_of(name: str, doc) -> list[str]:
+        key = (name, doc)
+        if key not in tag_cache:
+            tag_cache[key] = token_tags(doc_tokens(doc), spans_of[name][doc], tags)
+        return tag_cache[key]
+
+    def flat(name: str, docs: list, pick: Callable = lambda t: t) -> list:
+        return [pick(t) for doc in docs for t in tags_of(name, doc)]
+
+    pairs = []
+    for a, b in combinations(annotators, 2):
+        docs = [doc for doc in spans_of[a] if doc in spans_of[b]]
+        a_spans = [(doc, *s) for doc in docs for s in spans_of[a][doc]]
+        b_spans = [(doc, *s) for doc in docs for s in spans_of[b][doc]]
+        a_tags, b_tags = flat(a, docs), flat(b, docs)
+        pair: dict[str, Any] = {"a": a, "b": b, "documents": len(docs), **_span_f1s(a_spans, b_spans)}
+        pair["cohen_kappa"] = cohen_kappa(a_tags, b_tags)
+        per_label = {}
+        for label in label_set:
+            a_l = [s for s in a_spans if s[1] == label]
+            b_l = [s for s in b_spans if s[1] == label]
+            label_docs = {s[0] for s in a_l} | {s[0] for s in b_l}
+            per_label[label] = {
+                "documents": len(label_docs),
+                **_span_f1s(a_l, b_l),
+                "cohen_kappa": cohen_kappa(_binary(a_tags, label), _binary(b_tags, label)) if label_docs else None,
+            }
+        pair["per_label"] = per_label
+        pairs.append(pair)
+
+    def overall_of(entries: list[dict], documents: int) -> dict[str, Any]:
+        measured = [e for e in entries if e["documents"]]
+        result: dict[str, Any] = {"documents": documents}
+        for key in PAIR_KEYS[1:]:
+            result[key] = _mean(e[key] for e in measured)
+        return result
+
+    overall = overall_of(pairs, len(shared_docs))
+    overall["per_label"] = {}
+    for label in label_set:
+        entries = [p["per_label"][label] for p in pairs]
+        label_docs = sum(
+            1 for doc in shared_docs if any(s[0] == label for name in raters_of[doc] for s in spans_of[name][doc])
+        )
+        overall["per_label"][label] = overall_of(entries, label_docs)
+
+    # Token items for the many-rater coefficients: each token of a shared document, its tags counted.
+    items = [
+        Counter(tags_of(name, doc)[i] for name in raters_of[doc])
+        for doc in shared_docs
+        for i in range(len(doc_tokens(doc)))
+    ]
+    many = len(annotators) >= 3
+    per_label_many = {}
+    for label in label_set:
+        binary_items = [
+            Counter(tags_of(name, doc)[i] == label or tags_of(name, doc)[i].endswith(f"-{label}") for name in raters_of[doc])
+            for doc in shared_docs
+            for i in range(len(doc_tokens(doc)))
+        ]
+        per_label_many[label] = {
+            "fleiss_kappa": fleiss_kappa(binary_items) if many else None,
+            "krippendorff_alpha": krippendorff_alpha(binary_items),
+        }
+
+    by_document = []
+    for doc in shared_docs:
+        doc_pairs = list(combinations(raters_of[doc], 2))
+        f1s = [
+            _span_f1s([(doc, *s) for s in spans_of[a][doc]], [(doc, *s) for s in spans_of[b][doc]])["f1_strict"]
+            for a, b in doc_pairs
+        ]
+        kappas = [cohen_kappa(tags_of(a, doc), tags_of(b, doc)) for a, b in doc_pairs]
+        by_document.append(
+            {
+                "id": doc,
+                "annotators": list(raters_of[doc]),
+                "f1_strict": _mean(f1s),
+                "cohen_kappa": _mean(kappas),
+                "spans": sum(len(spans_of[name][doc]) for name in raters_of[doc]),
+            }
+        )
+    # Lowest agreement first; a document where nobody marked anything agrees fully and comes last.
+    by_document.sort(key=lambda d: (1.0 if d["f1_strict"] is None else d["f1_strict"], str(d["id"])))
+
+    return {
+        "annotators": annotators,
+        "labels": label_set,
+        "tags": tags,
+        "tokens": len(items),
+        "pairs": pairs,
+        "overall": overall,
+        "fleiss_kappa": fleiss_kappa(items) if many else None,
+        "krippendorff_alpha": krippendorff_alpha(items),
+        "per_label": per_label_many,
+        "by_document": by_document,
+    }
+
+
+__all__ = ["agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "token_offsets", "token_tags"]
