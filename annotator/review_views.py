@@ -94,7 +94,7 @@ def review_queue(request, slug):
 def review_next(request, slug):
     project = selectors.project_for(request.user, slug)
     selectors.ensure_role(request.user, project, *REVIEWERS)
-    waiting = [row for row in selectors.review_queue(project) if not row.has_gold]
+    waiting = [row for row, waits in selectors.review_queue(project) if waits]
     if not waiting:
         messages.success(request, "No document is waiting for review.")
         return redirect("review_queue", slug=slug)

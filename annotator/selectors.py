@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -140,12 +140,28 @@ def progress_of(project: Project, user, rows: list[DocumentRow]) -> Progress:
     return Progress(total=project.documents.count(), done=done, gold=sum(1 for r in rows if r.has_gold))
 
 
-def review_queue(project: Project) -> list[DocumentRow]:
-    """Documents waiting for a reviewer (enough submissions, no gold yet), then those reviewed."""
+def review_queue(project: Project) -> list[tuple[DocumentRow, bool]]:
+    """Documents with enough submissions, each with whether it waits for review.
+
+    A document waits when it has no gold yet, or when an annotation was
+    submitted after its gold was decided. Waiting ones come first.
+    """
     needed = project.annotators_per_document if project.needs_review else 1
-    documents = _with_counts(project.documents.defer("text", "tokens", "meta")).filter(submitted__gte=needed)
-    rows = [DocumentRow(d, None, None, d.gold_at is not None, d.submitted, d.drafts) for d in documents.order_by("order", "id")]
-    return sorted(rows, key=lambda r: r.has_gold)
+    kind = Annotation.Kind.ANNOTATION
+    documents = (
+        _with_counts(project.documents.defer("text", "tokens", "meta"))
+        .annotate(last_submitted=Max("annotations__submitted_at", filter=Q(annotations__kind=kind)))
+        .filter(submitted__gte=needed)
+        .order_by("order", "id")
+    )
+    rows = [
+        (
+            DocumentRow(d, None, None, d.gold_at is not None, d.submitted, d.drafts),
+            d.gold_at is None or (d.last_submitted is not None and d.last_submitted > d.gold_at),
+        )
+        for d in documents
+    ]
+    return sorted(rows, key=lambda pair: not pair[1])
 
 
 def neighbours(document: Document) -> tuple[int, int]:

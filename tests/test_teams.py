@@ -223,3 +223,25 @@ def test_manager_edits_settings_labels_and_members(client, project, make_user):
     assert project.memberships.get(user__username="newbie").role == "reviewer"
     missing = client.post(reverse("member_save", args=["news"]), {"username": "ghost", "role": "reviewer"})
     assert missing.status_code == 422 and "No user named" in missing.content.decode()
+
+
+def test_a_new_submission_after_the_gold_waits_for_review_again(project, two_annotations, make_user):
+    document, alice, bob = two_annotations
+    reviewer = make_user("rita", role="reviewer", project=project)
+    review = services.start_review(document, reviewer)
+    state = services.review_state(review)
+    version = review.version
+    for conflict in state.conflicts:
+        services.resolve(review, reviewer, version=version, conflict=conflict.key, choice="neither")
+        version += 1
+    services.accept(review, reviewer, version=version)
+    assert [waits for _, waits in services_queue(project)] == [False]
+    annotation = Annotation.objects.get(annotator=alice)
+    services.submit(annotation, alice, version=annotation.version)
+    assert [waits for _, waits in services_queue(project)] == [True]
+
+
+def services_queue(project):
+    from annotator import selectors
+
+    return selectors.review_queue(project)
