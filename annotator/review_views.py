@@ -15,7 +15,7 @@ from .annotate_views import annotation_context, edit
 from .models import Annotation
 
 REVIEWERS = ("manager", "reviewer")
-CONTEXT = 60  # characters shown around a disagreement
+CONTEXT = 50  # characters shown around a disagreement (line breaks are shown as spaces)
 
 
 @dataclass
