@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import annotate_views, project_views, review_views, views
+from . import annotate_views, evaluation_views, project_views, review_views, transfer_views
 
 project_urls = [
     path("", project_views.project_detail, name="project_detail"),
@@ -13,7 +13,9 @@ project_urls = [
     path("settings/labels/<int:label_id>/delete/", project_views.label_delete, name="label_delete"),
     path("settings/members/", project_views.member_save, name="member_save"),
     path("settings/members/<int:member_id>/delete/", project_views.member_remove, name="member_remove"),
-    path("export/", views.export, name="export"),
+    path("export/", transfer_views.export, name="export"),
+    path("evaluation/", evaluation_views.evaluation, name="evaluation"),
+    path("import/", transfer_views.import_upload, name="import_upload"),
     # Annotating: documents are opened by id, edits name the (own) annotation they change.
     path("next/", annotate_views.next_document, name="next_document"),
     path("d/<int:pk>/", annotate_views.annotate, name="annotate"),

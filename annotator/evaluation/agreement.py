@@ -117,35 +117,48 @@ def fleiss_kappa(items: Iterable[Counter]) -> float | None:
     share of all ratings in category j; P_e = sum p_j^2. With n_i the same for
     every item this is Fleiss (1971).
     """
-    agreements, totals, rated = [], Counter(), 0
-    for counts in items:
+    return _fleiss([(counts, 1) for counts in items])
+
+
+def _fleiss(weighted: list[tuple[Counter, int]]) -> float | None:
+    """Fleiss' kappa of (category counts, how many items have them)."""
+    agreement_sum, items, totals, rated = 0.0, 0, Counter(), 0
+    for counts, weight in weighted:
         n = sum(counts.values())
         if n < 2:
             continue
-        agreements.append((sum(c * c for c in counts.values()) - n) / (n * (n - 1)))
-        totals.update(counts)
-        rated += n
-    if not agreements:
+        agreement_sum += weight * (sum(c * c for c in counts.values()) - n) / (n * (n - 1))
+        items += weight
+        for category, c in counts.items():
+            totals[category] += c * weight
+        rated += n * weight
+    if not items:
         return None
-    observed = sum(agreements) / len(agreements)
+    observed = agreement_sum / items
     expected = sum((c / rated) ** 2 for c in totals.values())
     return _none_if_undefined(observed - expected, 1 - expected)
 
 
 def krippendorff_alpha(items: Iterable[Counter]) -> float | None:
     """Krippendorff's alpha, nominal, from each item's category counts (the `krippendorff` package)."""
-    import numpy as np
-    import krippendorff
+    return _krippendorff([(counts, 1) for counts in items])
 
-    rows = [counts for counts in items if sum(counts.values()) >= 2]
-    categories = sorted({c for counts in rows for c in counts}, key=str)
+
+def _krippendorff(weighted: list[tuple[Counter, int]]) -> float | None:
+    """Alpha of (category counts, how many items have them): each pattern's row repeated by its weight."""
+    import krippendorff
+    import numpy as np
+
+    rows = [(counts, weight) for counts, weight in weighted if sum(counts.values()) >= 2]
+    categories = sorted({c for counts, _ in rows for c in counts}, key=str)
     if len(categories) < 2:
         return None  # one category everywhere: alpha is 0/0
     index = {c: i for i, c in enumerate(categories)}
-    value_counts = np.zeros((len(rows), len(categories)))
-    for r, counts in enumerate(rows):
+    patterns = np.zeros((len(rows), len(categories)))
+    for r, (counts, _) in enumerate(rows):
         for category, n in counts.items():
-            value_counts[r, index[category]] = n
+            patterns[r, index[category]] = n
+    value_counts = np.repeat(patterns, [weight for _, weight in rows], axis=0)
     return float(krippendorff.alpha(value_counts=value_counts, level_of_measurement="nominal"))
 
 
@@ -181,6 +194,11 @@ def _span_f1s(a_spans: list, b_spans: list) -> dict[str, float | None]:
     }
 
 
+def _strict_f1(a: set[Triple], b: set[Triple]) -> float | None:
+    tp = len(a & b)
+    return _f1(tp, len(b) - tp, len(a) - tp)
+
+
 def _mean(values: Iterable[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return sum(known) / len(known) if known else None
@@ -188,6 +206,13 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 def _binary(tags: list[str], label: str) -> list[bool]:
     return [t == label or t.endswith(f"-{label}") for t in tags]
+
+
+def _is_label(counts: Counter, label: str) -> Counter:
+    """A token's tag counts folded to: that label (True) or not (False)."""
+    hits = sum(n for tag, n in counts.items() if tag == label or tag.endswith(f"-{label}"))
+    folded = Counter({True: hits, False: sum(counts.values()) - hits})
+    return +folded  # drop zero counts
 
 
 def agreement(
@@ -276,31 +301,28 @@ def agreement(
         overall["per_label"][label] = overall_of(entries, label_docs)
 
     # Token items for the many-rater coefficients: each token of a shared document, its tags counted.
-    items = [
-        Counter(tags_of(name, doc)[i] for name in raters_of[doc])
-        for doc in shared_docs
-        for i in range(len(doc_tokens(doc)))
-    ]
+    # Most tokens look alike (everyone says O), so identical patterns are counted once with a weight.
+    patterns: Counter = Counter()
+    for doc in shared_docs:
+        for column in zip(*(tags_of(name, doc) for name in raters_of[doc])):
+            patterns[tuple(sorted(column))] += 1
+    weighted = [(Counter(pattern), n) for pattern, n in patterns.items()]
     many = len(annotators) >= 3
     per_label_many = {}
     for label in label_set:
-        binary_items = [
-            Counter(tags_of(name, doc)[i] == label or tags_of(name, doc)[i].endswith(f"-{label}") for name in raters_of[doc])
-            for doc in shared_docs
-            for i in range(len(doc_tokens(doc)))
-        ]
+        folded: Counter = Counter()
+        for counts, n in weighted:
+            folded[tuple(sorted(_is_label(counts, label).items()))] += n
+        binary = [(Counter(dict(pattern)), n) for pattern, n in folded.items()]
         per_label_many[label] = {
-            "fleiss_kappa": fleiss_kappa(binary_items) if many else None,
-            "krippendorff_alpha": krippendorff_alpha(binary_items),
+            "fleiss_kappa": _fleiss(binary) if many else None,
+            "krippendorff_alpha": _krippendorff(binary),
         }
 
     by_document = []
     for doc in shared_docs:
         doc_pairs = list(combinations(raters_of[doc], 2))
-        f1s = [
-            _span_f1s([(doc, *s) for s in spans_of[a][doc]], [(doc, *s) for s in spans_of[b][doc]])["f1_strict"]
-            for a, b in doc_pairs
-        ]
+        f1s = [_strict_f1(spans_of[a][doc], spans_of[b][doc]) for a, b in doc_pairs]
         kappas = [cohen_kappa(tags_of(a, doc), tags_of(b, doc)) for a, b in doc_pairs]
         by_document.append(
             {
@@ -318,11 +340,11 @@ def agreement(
         "annotators": annotators,
         "labels": label_set,
         "tags": tags,
-        "tokens": len(items),
+        "tokens": sum(patterns.values()),
         "pairs": pairs,
         "overall": overall,
-        "fleiss_kappa": fleiss_kappa(items) if many else None,
-        "krippendorff_alpha": krippendorff_alpha(items),
+        "fleiss_kappa": _fleiss(weighted) if many else None,
+        "krippendorff_alpha": _krippendorff(weighted),
         "per_label": per_label_many,
         "by_document": by_document,
     }

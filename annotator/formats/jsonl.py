@@ -1,21 +1,24 @@
 """The canonical JSONL shape: {"id", "text", "spans": [{"start", "end", "label"}], "meta"}.
 
 Offsets are Python str indices (code points), end exclusive. Extra span
-fields (text, score, source, origin, annotator) are read and written.
+fields (text, score, source, origin, annotator) are read and written. One
+object per line, read line by line: the fastest of the formats, and the one
+`manage.py extract` and the bench use.
 """
 
 import json
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 
+from . import jsonio
 from .records import FormatError, Record, Span
 
-_SPAN_EXTRAS = ("text", "score", "source", "origin", "annotator")
+KIND = "text"
+SUFFIX = ".jsonl"
+MEDIA_TYPE = "application/jsonl"
+HAS_SPANS = True
 
-
-def _int(value, line: int, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FormatError(f"must be an integer, got {value!r}", line, field)
-    return value
+_by_offsets = attrgetter("start", "end")
 
 
 def _span(raw, line: int, index: int) -> Span:
@@ -25,18 +28,11 @@ def _span(raw, line: int, index: int) -> Span:
     for key in ("start", "end", "label"):
         if key not in raw:
             raise FormatError(f"is missing {key!r}", line, where)
-    if not isinstance(raw["label"], str) or not raw["label"]:
-        raise FormatError(f"label must be a non-empty string, got {raw['label']!r}", line, f"{where}.label")
-    extras = {key: raw[key] for key in _SPAN_EXTRAS if raw.get(key) is not None}
-    if "text" in extras and not isinstance(extras["text"], str):
-        raise FormatError("must be a string", line, f"{where}.text")
-    if "score" in extras and (isinstance(extras["score"], bool) or not isinstance(extras["score"], (int, float))):
-        raise FormatError("must be a number", line, f"{where}.score")
     return Span(
-        start=_int(raw["start"], line, f"{where}.start"),
-        end=_int(raw["end"], line, f"{where}.end"),
-        label=raw["label"],
-        **extras,
+        jsonio.integer(raw["start"], line, f"{where}.start"),
+        jsonio.integer(raw["end"], line, f"{where}.end"),
+        jsonio.label(raw["label"], line, f"{where}.label"),
+        **jsonio.span_extras(raw, line, where),
     )
 
 
@@ -45,41 +41,38 @@ def parse_line(raw_line: str, line: int, default_id: str = "") -> Record | None:
     if not raw_line.strip():
         return None
     try:
-        data = json.loads(raw_line)
+        data = jsonio.loads(raw_line)
     except json.JSONDecodeError as error:
         raise FormatError(f"broken JSON: {error.msg} (column {error.colno})", line) from None
     if not isinstance(data, dict):
         raise FormatError("each line must be a JSON object", line)
-    text = data.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise FormatError("must be a non-empty string", line, "text")
-    spans = data.get("spans", [])
-    if spans is None:
-        spans = []
+    spans = data.get("spans") or []
     if not isinstance(spans, list):
         raise FormatError("must be a list", line, "spans")
-    meta = data.get("meta", {}) or {}
-    if not isinstance(meta, dict):
-        raise FormatError("must be an object", line, "meta")
-    doc_id = data.get("id", default_id)
-    if doc_id is None:
-        doc_id = default_id
-    if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-        raise FormatError("must be a string", line, "id")
     return Record(
-        id=str(doc_id),
-        text=text,
+        id=jsonio.ident(data.get("id"), default_id, line),
+        text=jsonio.text(data.get("text"), line),
         spans=[_span(raw, line, i) for i, raw in enumerate(spans)],
-        meta=meta,
+        meta=jsonio.meta(data.get("meta"), line),
         line=line,
     )
 
 
-def load(lines: Iterable[str], name: str = "") -> Iterator[Record]:
-    """Yield a record per non-blank line; raise FormatError naming the line of the first problem."""
+def load(lines: Iterable[str], name: str = "", on_error=None, layer: str = "gold") -> Iterator[Record]:
+    """Yield a record per non-blank line; raise FormatError naming the line of the first problem.
+
+    With `on_error`, a bad line is handed to it and reading goes on.
+    """
     seen = False
     for number, raw_line in enumerate(lines, start=1):
-        record = parse_line(raw_line, number, default_id=f"{name}:{number}" if name else str(number))
+        try:
+            record = parse_line(raw_line, number, default_id=f"{name}:{number}" if name else str(number))
+        except FormatError as error:
+            if on_error is None:
+                raise
+            on_error(error)
+            seen = True
+            continue
         if record is not None:
             seen = True
             yield record
@@ -88,21 +81,18 @@ def load(lines: Iterable[str], name: str = "") -> Iterator[Record]:
 
 
 def span_dict(span: Span) -> dict:
-    out = {"start": span.start, "end": span.end, "label": span.label}
-    for key in _SPAN_EXTRAS:
-        value = getattr(span, key)
-        if value is not None:
-            out[key] = value
-    return out
+    return jsonio.span_fields(span)
 
 
-def dump(records: Iterable[Record]) -> Iterator[str]:
-    """Yield one JSON line (with its newline) per record."""
+def dump(records: Iterable[Record], report=None, layer: str = "gold") -> Iterator[str]:
+    """Yield one JSON line (with its newline) per record, spans in text order."""
+    fields = jsonio.span_fields
+    write = jsonio.line
     for record in records:
         line = {
             "id": record.id,
             "text": record.text,
-            "spans": [span_dict(s) for s in sorted(record.spans, key=lambda s: (s.start, s.end))],
+            "spans": [fields(s) for s in sorted(record.spans, key=_by_offsets)],
             "meta": record.meta,
         }
-        yield json.dumps(line, ensure_ascii=False) + "\n"
+        yield write(line)

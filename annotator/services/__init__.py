@@ -16,9 +16,12 @@ from .editing import (
     submit,
     undo,
 )
+from .exports import ExportResult, LayerReader, download, export_choices, export_layer
 from .imports import (
+    LAYERS,
     ImportResult,
     import_file,
+    import_upload,
     import_paths,
     import_records,
     read_records,
@@ -35,16 +38,23 @@ from .review import accept, resolve, review_state, start_review
 
 __all__ = [
     "DEFAULT_LABELS",
+    "LAYERS",
     "EditRefused",
+    "ExportResult",
+    "LayerReader",
     "ImportResult",
     "StaleEdit",
     "add_span",
     "change_span",
     "delete_span",
+    "download",
     "ensure_project",
+    "export_choices",
+    "export_layer",
     "get_extractor",
     "import_file",
     "import_paths",
+    "import_upload",
     "import_records",
     "predict_documents",
     "read_records",

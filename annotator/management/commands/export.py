@@ -1,23 +1,34 @@
-from pathlib import Path
+import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from annotator import selectors
-from annotator.formats import FORMATS
+from annotator import services
+from annotator.formats import EXPORT_FORMATS
 from annotator.management.base import ProjectCommand
 
 
 class Command(ProjectCommand):
-    help = "Write a layer (gold, model predictions or annotations) of the project to a file."
+    help = "Write a layer (gold, model predictions or annotations) of the project in a format NLP tools read."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--format", default="jsonl", choices=["jsonl"])
+        parser.add_argument("--format", default="jsonl", choices=EXPORT_FORMATS)
         parser.add_argument("--layer", default="gold", choices=["gold", "model", "annotations"])
         parser.add_argument("--model", help="Extractor version (--layer model; default the latest).")
         parser.add_argument("--annotator", help="Only this user's annotations (--layer annotations).")
-        parser.add_argument("--output", required=True, help="File to write ('-' for standard output).")
+        parser.add_argument(
+            "--output",
+            required=True,
+            help="File to write ('-' for standard output); brat writes a folder, or a .zip if the name ends in .zip.",
+        )
+        parser.add_argument(
+            "--split",
+            type=float,
+            metavar="DEV_FRACTION",
+            help="Write a folder with train and dev parts, DEV_FRACTION of the documents in dev (e.g. 0.2).",
+        )
+        parser.add_argument("--seed", type=int, default=0, help="Seed of the train/dev split (default: %(default)s).")
 
     def handle(self, *args, **options):
         project = self.project(options)
@@ -26,22 +37,33 @@ class Command(ProjectCommand):
             annotator = get_user_model().objects.filter(username=options["annotator"]).first()
             if annotator is None:
                 raise CommandError(f"no user named {options['annotator']!r}")
-        records = selectors.layer_records(project, options["layer"], model=options["model"], annotator=annotator)
-        writer = FORMATS[options["format"]]
-        count = 0
+        if options["split"] is not None and not 0 < options["split"] < 1:
+            raise CommandError("--split is the dev fraction, between 0 and 1 (e.g. 0.2)")
+        if options["split"] is not None and options["output"] == "-":
+            raise CommandError("--split writes a folder: give --output a folder name")
+        shown = []
+
+        def problem(message: str) -> None:
+            if len(shown) < 20:
+                self.stderr.write(f"{options['output']}: {message}")
+            shown.append(1)
+
+        output = sys.stdout.buffer if options["output"] == "-" else options["output"]
         try:
-            if options["output"] == "-":
-                for line in writer.dump(records):
-                    self.stdout.write(line, ending="")
-                    count += 1
-            else:
-                path = Path(options["output"])
-                partial = path.with_name(path.name + ".partial")
-                with partial.open("w", encoding="utf-8", newline="") as handle:
-                    for line in writer.dump(records):
-                        handle.write(line)
-                        count += 1
-                partial.replace(path)  # a reader never sees half a file
-        except ValueError as error:
+            result = services.export_layer(
+                project,
+                fmt=options["format"],
+                layer=options["layer"],
+                model=options["model"],
+                annotator=annotator,
+                output=output,
+                split=options["split"],
+                seed=options["seed"],
+                progress=self.progress(f"export {options['layer']}"),
+                on_problem=problem,
+            )
+        except (ValueError, OSError) as error:
             raise CommandError(str(error)) from None
-        self.stderr.write(f"wrote {count} documents ({options['layer']}) to {options['output']}")
+        if len(shown) > 20:
+            self.stderr.write(f"... and {len(shown) - 20} more spans this format cannot hold")
+        self.stderr.write(f"{result} ({options['layer']})")
