@@ -5,8 +5,35 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/annotator
+# Task workers started beside the web server by `make run` and `make serve` (0: none, e.g. web-only machines).
+WORKERS ?= 1
+# gunicorn processes of `make serve`.
+WEB_WORKERS ?= 2
 
-.PHONY: run test test-quick test-sqlite test-postgres browser-deps bench clean
+.PHONY: run serve worker test test-quick test-sqlite test-postgres browser-deps bench clean
+
+# Run the web server $(1) with $(WORKERS) task workers beside it, each in its own process group.
+# A worker that stops is reported on stderr and started again (it resumes what it held); when the
+# server stops, or on Ctrl+C, the workers are stopped too.
+run serve: SHELL := /bin/bash
+define with_workers
+	@set -m; pids=""; server=""; \
+	stop_all() { for p in $$server $$pids; do kill -TERM -- -$$p 2>/dev/null; done; wait 2>/dev/null; }; \
+	trap 'stop_all' EXIT; trap 'exit 130' INT TERM; \
+	for i in $$(seq 1 $(WORKERS)); do $(PY) manage.py task_worker & pids="$$pids $$!"; done; \
+	$(1) & server=$$!; \
+	while kill -0 $$server 2>/dev/null; do \
+	  sleep 2; alive=""; \
+	  for p in $$pids; do \
+	    if kill -0 $$p 2>/dev/null; then alive="$$alive $$p"; continue; fi; \
+	    wait $$p; code=$$?; \
+	    echo "*** The task worker (pid $$p) stopped with exit code $$code; background tasks wait until it is back. Starting it again." >&2; \
+	    $(PY) manage.py task_worker & alive="$$alive $$!"; \
+	  done; \
+	  pids=$$alive; \
+	done; \
+	wait $$server
+endef
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +54,21 @@ run: $(VENV)/.run-installed
 	$(PY) manage.py ensure_admin
 	@echo
 	@echo "  Open http://$(HOST):$(PORT)/ and log in as 'admin' with the password above."
+	@echo "  The API is at http://$(HOST):$(PORT)/api/ (Swagger page: /api/docs/); $(WORKERS) task worker(s) run beside the server."
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(call with_workers,$(PY) manage.py runserver $(HOST):$(PORT))
+
+# Production: gunicorn with static files from WhiteNoise, DEBUG off, settings from the environment
+# (DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, REDIS_URL, TASKS_BACKEND); see "Running for a team" in README.md.
+serve: export DEBUG = 0
+serve: $(VENV)/.run-installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(call with_workers,$(VENV)/bin/gunicorn annotator.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --access-logfile -)
+
+# A machine that only runs background tasks (TASKS_BACKEND=rq with REDIS_URL, or the shared database).
+worker: $(VENV)/.run-installed
+	$(PY) manage.py task_worker
 
 # Debian's Chromium for the browser tests (Playwright's own browser download cannot work offline).
 browser-deps:
@@ -50,6 +90,7 @@ test-quick: $(VENV)/.test-installed
 bench: $(VENV)/.run-installed
 	$(PY) bench/annotate_page.py
 	$(PY) bench/extractor.py
+	$(PY) bench/predict.py
 
 clean:
 	rm -rf $(VENV) var

@@ -327,3 +327,73 @@ class EvaluationRun(models.Model):
 
     def __str__(self):
         return f"{self.extractor_version} on {self.gold_documents} gold documents ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class TaskRun(models.Model):
+    """One piece of background work (prediction, export, evaluation): who asked, how far it has got.
+
+    Workers add to `done` in the same transaction as the work itself, so the
+    count stays exact when a worker is stopped. A prediction run is cut into
+    `chunks` of documents (id ranges) that workers take one at a time;
+    `leases` says which chunk (or, for the one-step kinds, the step "main")
+    is being worked on, by which process and when it last reported: what lets
+    a chunk whose worker died be handed to another worker.
+    """
+
+    class Kind(models.TextChoices):
+        PREDICT = "predict", "Prediction"
+        EXPORT = "export", "Export"
+        EVALUATE = "evaluate", "Evaluation"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="task_runs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="task_runs"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # What was asked: model, format, layer, annotator…
+    params = models.JSONField(default=dict, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    # Messages of what went wrong (a failed chunk, a missing model); the run goes on where it can.
+    errors = models.JSONField(default=list, blank=True)
+    # What came out: counts, the export's file name, the evaluation's scores.
+    result = models.JSONField(default=dict, blank=True)
+    # Prediction only: [[first id, last id, documents], ...] and the indexes of the chunks finished.
+    chunks = models.JSONField(null=True, blank=True)
+    chunks_done = models.JSONField(default=list, blank=True)
+    # {chunk index or "main": {"host", "pid", "token", "task", "at"}}
+    leases = models.JSONField(default=dict, blank=True)
+    # Prediction only: chunk tasks enqueued and not started yet (so a finished chunk enqueues a
+    # successor only when there is more open work than tasks already waiting for it).
+    waiting = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "created_at"], name="taskrun_project_time"),
+            models.Index(fields=["status"], name="taskrun_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, round(100 * self.done / self.total)) if self.total else 0

@@ -46,6 +46,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    # The REST API under /api/ (token and session auth) and its OpenAPI schema;
+    # the sidecar serves Swagger UI from static files (no CDN).
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # Background work through the Tasks API (django.tasks on Django 6): the
+    # database backend by default, RQ (Redis) for many worker machines.
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "annotator.apps.AnnotatorConfig",
 ]
 
@@ -139,3 +151,74 @@ LOGGING = {
         "annotator": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     },
 }
+
+
+# ---------------------------------------------------------------- REST API
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so an API client without credentials gets 401 (with WWW-Authenticate), not 403.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "PAGE_SIZE": 50,
+}
+
+# A push of 1,000 documents (the API's limit per request) is megabytes of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Annotator API",
+    "DESCRIPTION": (
+        "Projects, labels, documents, annotations and their spans, predictions, gold, exports, "
+        "evaluation and background tasks. Authenticate with `Authorization: Token ...` "
+        "(POST /api/auth/token/) or a session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AnnotationKindEnum": "annotator.models.Annotation.Kind",
+        "AnnotationStatusEnum": "annotator.models.Annotation.Status",
+        "TaskKindEnum": "annotator.models.TaskRun.Kind",
+        "TaskStatusEnum": "annotator.models.TaskRun.Status",
+    },
+    # Every operation documents the errors it can answer with (annotator/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "annotator.api.schema.document_errors"],
+}
+
+# ---------------------------------------------------------------- background tasks
+
+# "db" (default): tasks are rows in this database and `manage.py task_worker`
+# runs them; "rq": tasks go to Redis at REDIS_URL, for workers on many machines.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db").strip().lower()
+_TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ValueError(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# A prediction chunk can take minutes on a slow machine: RQ's default job timeout (180 s) is too short.
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": int(os.environ.get("TASK_TIMEOUT", "86400"))}}
+# Documents per prediction chunk: the unit that workers share, and resume after a stop.
+PREDICT_CHUNK_SIZE = int(os.environ.get("PREDICT_CHUNK_SIZE", "200"))
+# How many chunks of one run may be worked on at the same time (at most one per worker).
+PREDICT_PARALLEL = int(os.environ.get("PREDICT_PARALLEL", "16"))
+# A chunk whose worker has not reported for this long is given to another worker.
+TASK_STALE_SECONDS = int(os.environ.get("TASK_STALE_SECONDS", "300"))
+# Where export tasks write their files (shared storage when workers run on other machines).
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", VAR_DIR / "exports"))

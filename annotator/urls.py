@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import annotate_views, evaluation_views, project_views, review_views, transfer_views
+from . import task_views
 
 project_urls = [
     path("", project_views.project_detail, name="project_detail"),
@@ -31,11 +32,19 @@ project_urls = [
     path("review/next/", review_views.review_next, name="review_next"),
     path("review/<int:pk>/", review_views.review, name="review"),
     path("a/<int:aid>/resolve/", review_views.resolve, name="resolve"),
+    # Background tasks: runs with a self-updating progress bar
+    path("tasks/", task_views.task_list, name="task_list"),
+    path("tasks/predict/", task_views.task_predict, name="task_predict"),
+    path("tasks/export/", task_views.task_export, name="task_export"),
+    path("tasks/evaluate/", task_views.task_evaluate, name="task_evaluate"),
+    path("tasks/<int:pk>/", task_views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/download/", task_views.task_download, name="task_download"),
 ]
 
 urlpatterns = [
     path("", project_views.project_list, name="project_list"),
     path("p/<slug:slug>/", include(project_urls)),
+    path("api/", include("annotator.api.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,50 @@
+"""URLs of the REST API, mounted at /api/ (see annotator/urls.py)."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+project_urls = [
+    path("", views.ProjectDetail.as_view(), name="api-project-detail"),
+    path("labels/", views.LabelList.as_view(), name="api-labels"),
+    path("documents/", views.DocumentList.as_view(), name="api-documents"),
+    path("documents/<int:pk>/", views.DocumentDetail.as_view(), name="api-document-detail"),
+    path("documents/<int:pk>/annotation/", views.DocumentAnnotation.as_view(), name="api-document-annotation"),
+    path("next/", views.NextDocument.as_view(), name="api-next"),
+    path("annotations/", views.AnnotationList.as_view(), name="api-annotations"),
+    path("annotations/<int:aid>/", views.AnnotationDetail.as_view(), name="api-annotation-detail"),
+    path("annotations/<int:aid>/spans/", views.SpanList.as_view(), name="api-spans"),
+    path("annotations/<int:aid>/spans/<int:span_id>/", views.SpanDetail.as_view(), name="api-span-detail"),
+    path("annotations/<int:aid>/submit/", views.Submit.as_view(), name="api-submit"),
+    path("models/", views.ModelList.as_view(), name="api-models"),
+    path("predictions/", views.PredictionList.as_view(), name="api-predictions"),
+    path("predict/", views.PredictStart.as_view(), name="api-predict"),
+    path("gold/", views.GoldList.as_view(), name="api-gold"),
+    path("exports/", views.ExportStart.as_view(), name="api-exports"),
+    path("evaluation/", views.Evaluation.as_view(), name="api-evaluation"),
+    path("agreement/", views.Agreement.as_view(), name="api-agreement"),
+    path("tasks/", views.TaskList.as_view(), name="api-tasks"),
+    path("tasks/<int:pk>/", views.TaskDetail.as_view(), name="api-task-detail"),
+    path("tasks/<int:pk>/download/", views.TaskDownload.as_view(), name="api-task-download"),
+]
+
+@csrf_exempt
+@login_not_required
+def not_found(request, rest=""):
+    """Any other address under /api/: a JSON 404, as API clients expect (not the site's HTML page)."""
+    return JsonResponse({"detail": "No such API address."}, status=404)
+
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("projects/", views.ProjectList.as_view(), name="api-projects"),
+    path("projects/<slug:slug>/", include(project_urls)),
+    # The schema and its Swagger page describe the API only: no login needed to read them.
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
+    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found),
+]

@@ -1,0 +1,94 @@
+"""Run background tasks: the database backend's worker or an RQ worker, as settings.TASKS says.
+
+Before it starts, and every --recover-every seconds while it runs, it hands
+the work of stopped workers to the queue again (services.recover_stalled):
+a chunk held by a process that is gone (this host) or silent for
+TASK_STALE_SECONDS (any host). So a killed worker's run finishes when any
+worker runs again, with nothing predicted twice.
+"""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from annotator import services
+
+logger = logging.getLogger("annotator.tasks")
+
+
+def _watchdog(every: float, stop: threading.Event) -> None:
+    while not stop.wait(every):
+        try:
+            services.recover_stalled()
+        except Exception:  # the next round tries again; the worker itself goes on
+            logger.exception("recovering stalled task runs failed")
+        finally:
+            connections.close_all()
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (database or RQ backend, from settings.TASKS), resuming the work of stopped workers."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", action="store_true", help="Run the tasks waiting, then exit.")
+        parser.add_argument(
+            "--interval", type=float, default=0.5, help="Database backend: seconds between looks for a task when idle."
+        )
+        parser.add_argument(
+            "--no-preload",
+            dest="preload",
+            action="store_false",
+            help="Do not load the extractor at start (it is loaded by the first prediction instead).",
+        )
+        parser.add_argument(
+            "--recover-every", type=float, default=30.0, help="Seconds between looks for stalled runs (0: only at start)."
+        )
+        parser.add_argument("--worker-id", default=None, help="Database backend: this worker's id (default: random).")
+
+    def handle(self, *args, **options):
+        backend = settings.TASKS["default"]["BACKEND"]
+        if options["preload"]:
+            started = time.monotonic()
+            try:
+                extractor = services.get_extractor()
+                self.stdout.write(f"Extractor {extractor.version} loaded in {time.monotonic() - started:.1f} s.")
+            except Exception as error:  # a prediction will report it on its run; exports still work
+                self.stderr.write(self.style.WARNING(f"Could not load the extractor: {error}"))
+        for run in services.recover_stalled():
+            self.stdout.write(f"Resuming {run} of project {run.project.slug}.")
+        stop = threading.Event()
+        if options["recover_every"] > 0 and not options["batch"]:
+            threading.Thread(target=_watchdog, args=(options["recover_every"], stop), daemon=True, name="recover").start()
+        verbosity = options["verbosity"]
+        try:
+            if "django_tasks_db" in backend:
+                extra = {"worker_id": options["worker_id"]} if options["worker_id"] else {}
+                call_command(
+                    "db_worker",
+                    queue_name="default",
+                    interval=options["interval"],
+                    batch=options["batch"],
+                    reload=False,
+                    startup_delay=False,
+                    verbosity=verbosity,
+                    **extra,
+                )
+            elif "django_tasks_rq" in backend:
+                # SimpleWorker runs each job in this process, where the extractor is already loaded.
+                call_command(
+                    "rqworker",
+                    "default",
+                    job_class="django_tasks_rq.Job",
+                    worker_class="rq.worker.SimpleWorker",
+                    burst=options["batch"],
+                    verbosity=verbosity,
+                )
+            else:
+                raise CommandError(f"The task backend {backend} runs tasks itself; it needs no worker.")
+        finally:
+            stop.set()

@@ -1,0 +1,109 @@
+"""Pages of background runs: the list, one run with a progress bar that updates itself, starting runs.
+
+Thin: check the role, call one service, render. The progress bar is the
+`progress` partial; while the run goes on it asks for itself again a second
+later (htmx), and stops asking once the run is done or failed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .formats import EXPORT_FORMATS
+from .models import Membership, TaskRun
+
+MANAGER = Membership.Role.MANAGER
+REVIEWER = Membership.Role.REVIEWER
+
+
+def _run(request, slug, pk) -> tuple:
+    project = selectors.project_for(request.user, slug)
+    role = selectors.role_of(request.user, project)
+    run = services.runs_visible_to(request.user, project, role).filter(pk=pk).first()
+    if run is None:
+        raise Http404("No such task.")
+    return project, role, run
+
+
+@require_GET
+def task_list(request, slug):
+    project = selectors.project_for(request.user, slug)
+    role = selectors.role_of(request.user, project)
+    runs = list(services.runs_visible_to(request.user, project, role)[:50])
+    return render(
+        request,
+        "annotator/task_list.html",
+        {
+            "project": project,
+            "role": role,
+            "runs": runs,
+            "can_manage": role == MANAGER,
+            "can_evaluate": role in (MANAGER, REVIEWER),
+            "formats": EXPORT_FORMATS,
+            "extractor": selectors.latest_extractor(project),
+        },
+    )
+
+
+@require_GET
+def task_detail(request, slug, pk):
+    project, role, run = _run(request, slug, pk)
+    context = {"project": project, "role": role, "run": run}
+    template = "annotator/task_detail.html#progress" if request.htmx else "annotator/task_detail.html"
+    return render(request, template, context)
+
+
+@require_GET
+def task_download(request, slug, pk):
+    _, _, run = _run(request, slug, pk)
+    if run.kind != TaskRun.Kind.EXPORT or run.status != TaskRun.Status.DONE:
+        raise Http404("This task has no file (yet).")
+    path = services.export_path(run)
+    if not path.exists():
+        raise Http404("The export file is gone; start the export again.")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=run.result.get("file") or path.name, content_type=services.export_media_type(run)
+    )
+
+
+@require_POST
+def task_predict(request, slug):
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, MANAGER)
+    run = services.start_prediction(project, request.user)
+    messages.success(request, "Prediction started: documents without the current extractor's suggestions get them.")
+    return redirect("task_detail", slug=project.slug, pk=run.pk)
+
+
+@require_POST
+def task_export(request, slug):
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, MANAGER)
+    post = request.POST
+    try:
+        run = services.start_export(
+            project,
+            request.user,
+            fmt=post.get("format", "jsonl"),
+            layer=post.get("layer", "gold"),
+            model=post.get("model") or None,
+            annotator=post.get("annotator") or None,
+        )
+    except services.RunRefused as error:
+        messages.error(request, str(error))
+        return redirect("task_list", slug=project.slug)
+    return redirect("task_detail", slug=project.slug, pk=run.pk)
+
+
+@require_POST
+def task_evaluate(request, slug):
+    project = selectors.project_for(request.user, slug)
+    if selectors.role_of(request.user, project) not in (MANAGER, REVIEWER):
+        raise PermissionDenied("Only managers and reviewers see the evaluation: it shows the gold.")
+    run = services.start_evaluation(project, request.user, model=request.POST.get("model") or None)
+    return redirect("task_detail", slug=project.slug, pk=run.pk)
