@@ -676,6 +676,9 @@ class TaskDetail(APIView):
         return Response(self.get_serializer(_run_of(self, pk)).data)
 
 
+_EXPORT_FILE = "The export file in its format's media type: any JSON value for the JSON formats, bytes otherwise."
+
+
 class TaskDownload(APIView):
     """The file a finished export run wrote."""
 
@@ -683,7 +686,9 @@ class TaskDownload(APIView):
 
     @extend_schema(
         responses={
-            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The export file (its media type is the format's)."),
+            # JSON formats (Label Studio, doccano) come as application/json: any JSON value, not a string.
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.ANY, description=_EXPORT_FILE),
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=_EXPORT_FILE),
             **ERRORS,
         }
     )

@@ -82,3 +82,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_against_its_schema(case):
     case.call_and_validate(app=get_wsgi_application(), headers={"Authorization": f"Token {pytest.api_token}"}, checks=CHECKS)
+
+
+def test_json_export_downloads_are_described_as_json_not_as_a_string(client):
+    """A Label Studio export is a JSON array: the schema must not promise a binary string for it."""
+    schema = client.get("/api/schema/?format=json").json()
+    content = schema["paths"]["/api/projects/{slug}/tasks/{id}/download/"]["get"]["responses"]["200"]["content"]
+    assert content["application/json"]["schema"] == {}
+    assert content["*/*"]["schema"] == {"type": "string", "format": "binary"}
