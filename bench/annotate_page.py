@@ -9,28 +9,11 @@ small and the large document (they should be equal). Goal: under 50 ms.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def setup_django(folder: str):
-    os.environ["ANNOTATOR_VAR_DIR"] = folder
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from scratch import setup_django
 
 
 def article(words: int = 1000) -> tuple[str, list[tuple[int, int, str]]]:
