@@ -9,11 +9,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
 from annotator import selectors, services
-from annotator.formats import FORMATS, FormatError
+from annotator.formats import FORMATS, FormatError, Record, Span
+from annotator.formats.tokens import pack_offsets, token_offsets
 from annotator.models import Document, GoldSpan, PredictedSpan, Prediction
 
-from .conftest import ARTICLE
+from .conftest import ARTICLE, make_document
 from .formats.test_consumers import DOCCANO, LABEL_STUDIO, PRODIGY
 
 
@@ -104,6 +108,114 @@ def layers(project, predicted, make_user):
 @pytest.mark.parametrize("layer", ["gold", "model", "annotations"])
 def test_layer_reader_reads_what_layer_records_does(project, layers, layer):
     assert list(services.LayerReader(project, layer, chunk_size=1)) == list(selectors.layer_records(project, layer))
+
+
+@pytest.fixture
+def many_layers(project, fake_extractor, make_user):
+    """Five documents (one with a score no 15-digit float holds), each with gold, predictions and two
+    annotators' submitted annotations, one annotator's spans out of order."""
+    texts = [ARTICLE.replace("Friday", day) for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Saturday")]
+    for order, text in enumerate(texts, start=1):
+        make_document(project, text=text, order=10 - order)
+    services.predict_documents(project)
+    services.import_records(
+        project, [Record(id="x", text=texts[0], spans=[Span(0, 4, "ACTOR", score=1 / 3, source="by hand")])], layer="model", model="other"
+    )
+    carol, bob = make_user("carol", project=project), make_user("bob", project=project)
+    for document in Document.objects.all():
+        for user in (carol, bob):
+            annotation = services.start_annotation(document, user)
+            if user == bob:  # spans added last-first: stored out of text order
+                label = project.labels.get(name="QUANTITY").pk
+                start = document.text.index("200")
+                services.add_span(annotation, bob, version=annotation.version, start=start, end=start + 3, label_id=label)
+                annotation.refresh_from_db()
+                day = document.text.index(" on ") + 4
+                services.add_span(annotation, bob, version=annotation.version, start=day, end=day + 3, label_id=label)
+                annotation.refresh_from_db()
+            services.submit(annotation, user, version=annotation.version)
+    return project
+
+
+@pytest.mark.parametrize(
+    "layer, model, count", [("gold", None, 5), ("model", "fake-extractor-1", 5), ("model", None, 1), ("annotations", None, 10)]
+)
+@pytest.mark.parametrize("chunk_size", [1, 2, 5, 900])
+def test_layer_reader_reads_what_layer_records_does_in_any_chunks(many_layers, layer, model, count, chunk_size):
+    expected = list(selectors.layer_records(many_layers, layer, model=model))
+    assert len(expected) == count
+    assert list(services.LayerReader(many_layers, layer, model=model, chunk_size=chunk_size)) == expected
+    if layer == "model" and model is None:  # the latest model's: "other"
+        assert expected[0].spans[0].score == 1 / 3
+
+
+@pytest.mark.parametrize("layer, model", [("gold", None), ("model", "fake-extractor-1"), ("model", "other"), ("annotations", None)])
+def test_jsonl_lines_straight_from_the_rows_are_what_the_jsonl_format_writes(many_layers, layer, model, tmp_path):
+    records = list(services.LayerReader(many_layers, layer, model=model, chunk_size=2))
+    lines = list(services.LayerReader(many_layers, layer, model=model, chunk_size=2).jsonl_lines())
+    assert b"".join(line for _, _, line in lines) == "".join(FORMATS["jsonl"].dump(records)).encode("utf-8")
+    assert [(i, n) for i, n, _ in lines] == [(r.id, len(r.spans)) for r in records]
+    result = services.export_layer(many_layers, fmt="jsonl", layer=layer, model=model, output=tmp_path / "out", split=0.5, seed=3)
+    assert (result.documents, result.spans) == (len(records), sum(len(r.spans) for r in records))
+    written = [json.loads(line) for part in ("train", "dev") for line in (tmp_path / "out" / f"{part}.jsonl").read_text().splitlines()]
+    assert sorted(w["id"] + w["meta"].get("annotator", "") for w in written) == sorted(r.id + r.meta.get("annotator", "") for r in records)
+
+
+def test_a_reviewers_working_copy_is_not_exported_as_an_annotation(project, document, make_user):
+    project.review_single = True
+    project.save()
+    alice = make_user("alice", project=project)
+    annotation = services.start_annotation(document, alice)
+    services.submit(annotation, alice, version=annotation.version)
+    reviewer = make_user("rita", role="reviewer", project=project)
+    review = services.start_review(document, reviewer)
+    services.accept(review, reviewer, version=review.version)
+    records = list(services.LayerReader(project, "annotations"))
+    assert [r.meta["annotator"] for r in records] == ["alice"] and records == list(selectors.layer_records(project, "annotations"))
+    assert services.export_choices(project)["annotators"] == ["alice"]
+
+
+def test_documents_keep_their_token_offsets_packed(project, tmp_path):
+    texts = ["Iraqi forces entered Mosul.", "x" * 300 + " \n\n" + " " * 300 + "Raqqa's (200 km)", "Zoë 👍 中文  東京都\r\n\tend"]
+    call_command("import_docs", str(write(tmp_path / "docs.jsonl", "\n".join(json.dumps({"text": t}) for t in texts))))
+    made = make_document(project, text="Made by hand, in the tests.", order=9)
+    for document in Document.objects.all():
+        assert document.tokens == token_offsets(document.text)
+    assert Document.objects.get(pk=made.pk).tokens == [(0, 4), (5, 7), (8, 12), (12, 13), (14, 16), (17, 20), (21, 26), (26, 27)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text, tokens FROM annotator_document")
+        for text, stored in cursor.fetchall():
+            assert bytes(stored) == pack_offsets(token_offsets(text))
+    # Callers get (start, end) pairs, and can store any they have.
+    made.tokens = [[0, 4], [5, 7]]
+    made.save()
+    assert Document.objects.filter(pk=made.pk).values_list("tokens", flat=True).get() == [(0, 4), (5, 7)]
+    assert Document.objects.only("id").get(pk=made.pk).tokens == [(0, 4), (5, 7)]  # deferred, then loaded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_packs_and_unpacks_stored_tokens():
+    executor = MigrationExecutor(connection)
+    before, after = [("annotator", "0005_task_runs")], [("annotator", "0006_compact_tokens")]
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state(before).apps
+        project = apps.get_model("annotator", "Project").objects.create(slug="m", name="m")
+        old = apps.get_model("annotator", "Document").objects
+        texts = ["Iraqi forces entered Mosul.", "x" * 300 + " \n\n" + " " * 300 + "Raqqa's (200 km)"]
+        for number, text in enumerate(texts):
+            old.create(project=project, text=text, content_hash=str(number), tokens=[list(t) for t in token_offsets(text)])
+        old.create(project=project, text="Tokens out of order.", content_hash="x", tokens=[[7, 9], [0, 6]])
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        assert [d.tokens for d in Document.objects.order_by("pk")] == [token_offsets(t) for t in [*texts, "Tokens out of order."]]
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        apps = executor.loader.project_state(before).apps
+        documents = apps.get_model("annotator", "Document").objects.order_by("pk")
+        assert [d.tokens for d in documents] == [[list(t) for t in token_offsets(t)] for t in [*texts, "Tokens out of order."]]
+    finally:
+        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f not in ("txt",)])

@@ -216,6 +216,16 @@ def line(value) -> str:
     return json.dumps(value, ensure_ascii=False) + "\n"
 
 
+def line_bytes(value) -> bytes:
+    """`line(value)` encoded as UTF-8, without a str between when orjson writes it."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+        except (TypeError, orjson.JSONEncodeError):
+            pass
+    return line(value).encode("utf-8")
+
+
 def loads(text: str):
     """Parse one JSON document; JSONDecodeError (json's, with its message and position) if broken."""
     if orjson is not None:

@@ -22,6 +22,13 @@ _by_offsets = attrgetter("start", "end")
 
 
 def _span(raw, line: int, index: int) -> Span:
+    # The common span, {"start": int, "end": int, "label": str} and nothing else, is checked here at
+    # once (type(...) is int also refuses booleans, as jsonio.integer does); anything else goes the
+    # long way, which checks every field and says what is wrong.
+    if type(raw) is dict and len(raw) == 3:
+        start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
+        if type(start) is int and type(end) is int and type(label) is str and label:
+            return Span(start, end, label)
     where = f"spans[{index}]"
     if not isinstance(raw, dict):
         raise FormatError("must be an object with start, end and label", line, where)

@@ -1,26 +1,27 @@
-"""spaCy's token boundaries at import speed, and tokens that hold every span.
+"""spaCy's token boundaries at import speed, packed for storage, and tokens that hold every span.
 
-spaCy's tokenizer first cuts the text at whitespace, then cuts each
-whitespace-free chunk by its prefix, suffix, infix and exception rules;
-nothing crosses a chunk. So the cuts of a chunk can be cached by its text:
-news text repeats its words, and a dict lookup per word runs at ~3M words/s
-against spaCy's ~100-600k. The cuts still come from spaCy's own blank English
-tokenizer (the one `annotator.extraction.token_offsets` uses), so the offsets
-are spaCy's, which the tests check over random text.
+`token_offsets(text)` gives the (start, end) of spaCy's tokens;
+`packed_token_offsets(text)` gives the same offsets packed the way a
+Document stores them (`pack_offsets` / `unpack_offsets`), about two bytes a
+token, and is what an import computes: see there for how it runs at
+millions of tokens a second against spaCy's ~100-600 thousand.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 from .records import Span
 
-_CHUNK = re.compile(r"\S+")
-_CACHE_LIMIT = 300_000  # distinct chunks kept; ~100 bytes each
-_cache: dict[str, tuple[tuple[int, int], ...]] = {}
+_PIECE = re.compile(r"\s*\S+")  # a whitespace-free chunk with the whitespace before it
+_SPACE = re.compile(r"\s*")
+_CACHE_LIMIT = 300_000  # distinct pieces kept; ~120 bytes each
+_cache: dict[str, bytes] = {}
+_values: dict[bytes, bytes] = {}
 
 
 @lru_cache(maxsize=1)
@@ -30,37 +31,127 @@ def _tokenizer():
     return spacy.blank("en").tokenizer
 
 
-_WHOLE = ((0, -1),)  # the cuts of a chunk that is one token: most chunks
+# ---------------------------------------------------------------- packed offsets
+#
+# A document's token offsets are stored packed: the offsets s0, e0, s1, e1, ...
+# as differences from the one before (s0, e0 - s0, s1 - e0, ...), each a byte
+# when under 255 and otherwise the byte 255 and four bytes little-endian. News
+# text has short words and single spaces, so a token takes two bytes (JSON
+# took about thirteen), and the Document row stays within one database page.
+
+_ESCAPE = 255
 
 
-def _cuts(chunk: str) -> tuple[tuple[int, int], ...]:
-    """(start, end) of the tokens of one whitespace-free chunk, relative to it (_WHOLE if one token)."""
-    cuts = _cache.get(chunk)
-    if cuts is None:
-        cuts = tuple((t.idx, t.idx + len(t.text)) for t in _tokenizer()(chunk))
-        if len(cuts) == 1:
-            cuts = _WHOLE
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        _cache[chunk] = cuts
-    return cuts
+def _pack_values(values: list[int]) -> bytes:
+    try:
+        packed = bytes(values)  # all of 0..255: one byte each, unless one is the escape itself
+    except ValueError:
+        pass
+    else:
+        if _ESCAPE not in packed:
+            return packed
+    out = bytearray()
+    for value in values:
+        if 0 <= value < _ESCAPE:
+            out.append(value)
+        elif _ESCAPE <= value < 1 << 32:
+            out.append(_ESCAPE)
+            out += value.to_bytes(4, "little")
+        else:
+            raise ValueError("token offsets must be ascending, non-overlapping and under 2**32")
+    return bytes(out)
+
+
+def pack_offsets(tokens: Iterable[Sequence[int]]) -> bytes:
+    """Pack (start, end) token offsets, in text order and not overlapping, into bytes (see unpack_offsets)."""
+    values, previous = [], 0
+    for start, end in tokens:
+        start, end = int(start), int(end)
+        values.append(start - previous)
+        values.append(end - start)
+        previous = end
+    return _pack_values(values)
+
+
+def unpack_offsets(data: bytes | bytearray | memoryview) -> list[tuple[int, int]]:
+    """The (start, end) token offsets packed in `data` by pack_offsets or packed_token_offsets."""
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    if _ESCAPE in data:
+        values, position, size = [], 0, len(data)
+        while position < size:
+            byte = data[position]
+            if byte == _ESCAPE:
+                if position + 5 > size:
+                    raise ValueError("packed token offsets are cut short")
+                values.append(int.from_bytes(data[position + 1 : position + 5], "little"))
+                position += 5
+            else:
+                values.append(byte)
+                position += 1
+        if len(values) % 2:
+            raise ValueError("packed token offsets are cut short")
+        ends = accumulate(values)
+    elif len(data) % 2:
+        raise ValueError("packed token offsets are cut short")
+    else:
+        ends = accumulate(data)  # bytes iterate as ints: a running sum gives s0, e0, s1, e1, ...
+    return list(zip(ends, ends))
+
+
+def _packed_piece(piece: str) -> bytes | None:
+    """The packed tokens of one piece (whitespace, then a whitespace-free chunk), relative to the end of
+    the token before it; None if the chunk's tokens do not cover it exactly (then pieces do not add up)."""
+    gap = _SPACE.match(piece).end()
+    chunk = piece[gap:]
+    cuts = [(t.idx, t.idx + len(t.text)) for t in _tokenizer()(chunk)]
+    if not cuts or cuts[-1][1] != len(chunk):
+        return None
+    values, previous = [], -gap
+    for start, end in cuts:
+        values.append(start - previous)
+        values.append(end - start)
+        previous = end
+    return _pack_values(values)
+
+
+def packed_token_offsets(text: str) -> bytes:
+    """pack_offsets(token_offsets(text)), at import speed.
+
+    spaCy's tokenizer first cuts the text at whitespace, then cuts each
+    whitespace-free chunk by its prefix, suffix, infix and exception rules;
+    nothing crosses a chunk. Packed offsets count from the end of the token
+    before, so a chunk with the whitespace before it (a piece) packs to the
+    same bytes wherever it is: the packed text is its pieces' bytes joined.
+    News text repeats its words, so the pieces are cached, and a document is
+    one regular expression, one dict lookup per word and a join, all in C.
+    The cuts still come from spaCy's own blank English tokenizer (the one
+    `annotator.extraction.token_offsets` uses), so the offsets are spaCy's,
+    which the tests check over random text.
+    """
+    pieces = _PIECE.findall(text)
+    parts = list(map(_cache.get, pieces))
+    if None in parts:
+        for index, piece in enumerate(pieces):
+            if parts[index] is None:
+                packed = _packed_piece(piece)
+                if packed is None:  # a chunk spaCy does not cover exactly: no shortcut
+                    return pack_offsets(_spacy_offsets(text))
+                if len(_cache) >= _CACHE_LIMIT:
+                    _cache.clear()
+                    _values.clear()
+                # Pieces of the same shape pack alike (" Mosul" and " Raqqa" both to b"\x01\x05"): keep one copy.
+                _cache[piece] = parts[index] = _values.setdefault(packed, packed)
+    return b"".join(parts)
+
+
+def _spacy_offsets(text: str) -> list[tuple[int, int]]:
+    return [(t.idx, t.idx + len(t.text)) for t in _tokenizer()(text) if not t.is_space]
 
 
 def token_offsets(text: str) -> list[tuple[int, int]]:
     """(start, end) of each non-space token of `text`, as spaCy's blank English tokenizer has them."""
-    out: list[tuple[int, int]] = []
-    append = out.append
-    known = _cache.get
-    for match in _CHUNK.finditer(text):
-        chunk = match.group()
-        cuts = known(chunk) or _cuts(chunk)
-        if cuts is _WHOLE:
-            append(match.span())
-        else:
-            base = match.start()
-            for start, end in cuts:
-                append((base + start, base + end))
-    return out
+    return unpack_offsets(packed_token_offsets(text))
 
 
 def layout(text: str) -> list[tuple[int, int, bool]]:

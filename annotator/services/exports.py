@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
+from typing import AnyStr, BinaryIO
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, OuterRef
+from django.db.models import Aggregate, Exists, OuterRef, TextField
 
 from .. import selectors
 from ..formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS, Record, Span
 from ..formats.archive import write_directory, zip_stream
-from ..formats.jsonio import loads
+from ..formats.jsonio import line_bytes, loads
 from ..formats.records import describe
 from ..models import Annotation, AnnotationSpan, Document, ExtractorVersion, GoldSpan, PredictedSpan, Project
+from .imports import roomy_cache
 
 Progress = Callable[[int, int], None] | None
 _BUFFER = 256 * 1024
@@ -55,11 +56,19 @@ class LayerReader:
 
     layer_records builds a model instance per span (about 15 µs each);
     exporting 100,000 documents of 30 spans at 20,000 documents a second
-    leaves under 2 µs a span, so this reads plain rows (values_list) and
-    label names from one dict. It yields the same records (a test checks it);
-    it belongs in selectors, where layer_records could become it.
-    Raises ValueError at once (not while streaming) for an unknown layer or
-    missing predictions.
+    leaves under 2 µs a span for everything, so this reads plain rows and
+    label names from one dict, and the gold and annotation spans come as
+    one row per owner with a JSON array per column, which the database
+    builds (`_json_columns`): SQLite does per span what it does without
+    holding Python's lock, and Python parses a few strings per document
+    instead of building a row per span. Predictions are read as rows:
+    SQLite's JSON writes floats with 15 digits, and scores must come back
+    exact. The SQL of a chunk is compiled once for all chunks
+    (`_Compiled`). It yields the same records as layer_records (a test
+    checks it); it belongs in selectors, where layer_records could become
+    it. `jsonl_lines` gives the canonical JSONL of the records without
+    building them. Raises ValueError at once (not while streaming) for an
+    unknown layer or missing predictions.
     """
 
     def __init__(self, project: Project, layer: str, *, model: str | None = None, annotator=None, chunk_size: int = 900):
@@ -78,7 +87,8 @@ class LayerReader:
                 raise ValueError(f"no predictions of {model!r} in this project" if model else "no predictions in this project")
             documents = documents.filter(predictions__extractor=self.version)
         elif layer == "annotations":
-            self.annotations = Annotation.objects.filter(status=Annotation.Status.SUBMITTED)
+            # An annotator's own work only: a reviewer's working copy (kind review) is not an annotation.
+            self.annotations = Annotation.objects.filter(status=Annotation.Status.SUBMITTED, kind=Annotation.Kind.ANNOTATION)
             if annotator is not None:
                 self.annotations = self.annotations.filter(annotator=annotator)
             documents = documents.filter(Exists(self.annotations.filter(document=OuterRef("pk"))))
@@ -87,12 +97,30 @@ class LayerReader:
         self.ids = list(documents.values_list("id", flat=True))
         self.total = len(self.ids)
         self.labels = dict(project.labels.values_list("id", "name"))
+        self._compiled: _Compiled | None = None
 
     def __iter__(self) -> Iterator[Record]:
-        """Build the records of one chunk while a thread fetches the next chunk's rows.
+        for item in self._items():
+            yield self._record(*item)
+
+    def jsonl_lines(self) -> Iterator[tuple[str, int, bytes]]:
+        """(record id, span count, line) per record: the line formats.jsonl writes for it, as UTF-8.
+
+        Straight from the rows, without a Span and a dict per span between
+        them: building the records and then their lines took half of a
+        JSONL export. The same bytes as formats.jsonl.dump of the records
+        (a test checks it, for every layer).
+        """
+        for item in self._items():
+            yield self._line(*item)
+
+    def _items(self) -> Iterator[tuple]:
+        """What each record is made of (see _build), a chunk at a time, fetched while the last is built.
 
         The database works without the GIL, so on two cores fetching and
-        building overlap. The thread uses this thread's connection (Django's
+        building overlap (in part: for each row the thread fetches, it takes
+        the GIL back). SQLite gets a larger page cache meanwhile (see
+        `roomy_cache`). The thread uses this thread's connection (Django's
         thread sharing), never at the same time: the records are built from
         rows only. So it sees what this thread sees, transaction included.
         """
@@ -102,7 +130,7 @@ class LayerReader:
         wrapper = connections[DEFAULT_DB_ALIAS]
         wrapper.inc_thread_sharing()
         try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
+            with roomy_cache(16), ThreadPoolExecutor(max_workers=1) as pool:
                 pending = pool.submit(_fetch, wrapper, self._queries(chunks[0]))
                 for index in range(len(chunks)):
                     rows = pending.result()
@@ -113,71 +141,148 @@ class LayerReader:
             wrapper.dec_thread_sharing()
 
     def _queries(self, chunk: list[int]) -> list[tuple[str, tuple]]:
-        """The SQL (compiled here, in the connection's own thread) of a chunk's documents and spans."""
+        """The SQL and parameters of a chunk's documents, spans and (annotations) owners."""
+        if self._compiled is None:
+            self._compiled = _Compiled(self._querysets, min(self.chunk_size, self.total))
+        return self._compiled.bind(chunk)
+
+    def _querysets(self, chunk: list[int]) -> list:
         documents = Document.objects.filter(id__in=chunk).order_by("order", "id")
         queries = [documents.values_list("id", "external_id", "title", "text", "meta")]
         if self.layer == "gold":
-            queries.append(GoldSpan.objects.filter(document_id__in=chunk).order_by("document_id", "start", "end").values_list("document_id", "start", "end", "label_id"))
+            queries.append(_json_columns(GoldSpan.objects.filter(document_id__in=chunk), "document_id", "start", "end", "label_id"))
         elif self.layer == "model":
             queries.append(
-                PredictedSpan.objects.filter(prediction__extractor=self.version, prediction__document_id__in=chunk).order_by("prediction__document_id", "start", "end").values_list(
-                    "prediction__document_id", "start", "end", "label_id", "score", "source"
-                )
+                PredictedSpan.objects.filter(prediction__extractor=self.version, prediction__document_id__in=chunk)
+                .order_by("prediction__document_id", "start", "end")
+                .values_list("prediction__document_id", "start", "end", "label_id", "score", "source")
             )
         else:
             owned = self.annotations.filter(document_id__in=chunk)
-            queries.append(
-                AnnotationSpan.objects.filter(annotation__in=owned.values("id")).order_by("annotation_id", "start", "end").values_list(
-                    "annotation_id", "start", "end", "label_id", "origin"
-                )
-            )
+            spans = AnnotationSpan.objects.filter(annotation__in=owned.values("id"))
+            queries.append(_json_columns(spans, "annotation_id", "start", "end", "label_id", "origin"))
             queries.append(owned.order_by("annotator__username").values_list("id", "document_id", "annotator__username"))
-        return [query.query.sql_with_params() for query in queries]
+        return queries
 
-    def _build(self, documents, spans, owners=None) -> Iterator[Record]:
-        # Span rows come sorted by owner and offsets (the database sorts in the fetching thread).
-        by_owner = {owner: list(rows) for owner, rows in groupby(spans, _owner)}
+    def _build(self, documents, spans, owners=None) -> Iterator[tuple]:
+        """(id, text, meta, span rows, annotator) per record of a chunk's rows.
+
+        Span rows are (start, end, label id) for gold, plus (score, source)
+        for predictions and (origin,) for annotations, in text order.
+        """
+        if self.layer == "model":
+            by_owner = {owner: [row[1:] for row in group] for owner, group in groupby(spans, _owner)}
+        else:
+            by_owner = {row[0]: row[1:] for row in spans}
         if self.layer != "annotations":
             extra = {"model": self.version.version} if self.version else None
             for pk, external_id, title, text, meta in documents:
-                yield self._record(pk, external_id, title, text, meta, by_owner.get(pk, ()), extra)
+                yield external_id or str(pk), text, _meta(meta, title, extra), _spans(by_owner.get(pk) or []), None
             return
         # One record per (document, annotator): layers are never merged.
         by_document: dict[int, list] = {}
         for annotation, document, username in owners:
             by_document.setdefault(document, []).append((annotation, username))
-        names = self.labels
         for pk, external_id, title, text, meta in documents:
             for annotation, username in by_document.get(pk, []):
-                record = self._record(pk, external_id, title, text, meta, (), {"annotator": username})
-                record.spans = [
-                    Span(s, e, names[l], text[s:e], origin=origin, annotator=username)
-                    for _, s, e, l, origin in by_owner.get(annotation, ())
-                ]
-                self.spans += len(record.spans)
-                yield record
+                spans = _spans(by_owner.get(annotation) or [])
+                yield external_id or str(pk), text, _meta(meta, title, {"annotator": username}), spans, username
 
-    def _record(self, pk, external_id, title, text, meta, rows, extra) -> Record:
+    def _record(self, record_id: str, text: str, meta: dict, rows: list, annotator: str | None) -> Record:
         names = self.labels
-        if self.layer == "model":
-            spans = [Span(s, e, names[l], text[s:e], score, source or None) for _, s, e, l, score, source in rows]
+        if self.layer == "gold":
+            spans = [Span(s, e, names[label], text[s:e]) for s, e, label in rows]
+        elif self.layer == "model":
+            spans = [Span(s, e, names[label], text[s:e], score, source or None) for s, e, label, score, source in rows]
         else:
-            spans = [Span(s, e, names[l], text[s:e]) for _, s, e, l in rows]
-        meta = dict((loads(meta) if isinstance(meta, str) else meta) or {})
-        meta.setdefault("title", title)
-        if extra:
-            meta.update(extra)
+            spans = [Span(s, e, names[label], text[s:e], origin=origin, annotator=annotator) for s, e, label, origin in rows]
         self.documents += 1
         self.spans += len(spans)
-        return Record(id=external_id or str(pk), text=text, spans=spans, meta=meta)
+        return Record(id=record_id, text=text, spans=spans, meta=meta)
+
+    def _line(self, record_id: str, text: str, meta: dict, rows: list, annotator: str | None) -> tuple[str, int, bytes]:
+        # The span objects of jsonio.span_fields: start, end, label, text, then score, source, origin, annotator if set.
+        names = self.labels
+        if self.layer == "gold":
+            spans = [{"start": s, "end": e, "label": names[label], "text": text[s:e]} for s, e, label in rows]
+        elif self.layer == "model":
+            spans = [_prediction(s, e, names[label], text[s:e], score, source) for s, e, label, score, source in rows]
+        else:
+            spans = [
+                {"start": s, "end": e, "label": names[label], "text": text[s:e], "origin": origin, "annotator": annotator}
+                if origin is not None
+                else {"start": s, "end": e, "label": names[label], "text": text[s:e], "annotator": annotator}
+                for s, e, label, origin in rows
+            ]
+        self.documents += 1
+        self.spans += len(spans)
+        return record_id, len(spans), line_bytes({"id": record_id, "text": text, "spans": spans, "meta": meta})
+
+
+def _meta(meta, title: str, extra: dict | None) -> dict:
+    meta = dict((loads(meta) if isinstance(meta, str) else meta) or {})
+    meta.setdefault("title", title)
+    if extra:
+        meta.update(extra)
+    return meta
+
+
+def _prediction(start: int, end: int, label: str, text: str, score, source) -> dict:
+    out = {"start": start, "end": end, "label": label, "text": text}
+    if score is not None:
+        out["score"] = score
+    if source:
+        out["source"] = source
+    return out
+
+
+class _JSONList(Aggregate):
+    """A JSON array of the group's values of one column, on SQLite and PostgreSQL."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_AGG", **extra_context)
+
+
+def _json_columns(spans, owner: str, *fields: str):
+    """(owner, [field 1 of each span], [field 2 of each], ...) per owner of `spans`, in no particular
+    order but the same in each list (each aggregate of a group sees the group's rows in one order)."""
+    columns = {f"c{i}": _JSONList(name) for i, name in enumerate(fields)}
+    return spans.order_by().values(owner).annotate(**columns).values_list(owner, *columns)
+
+
+class _Compiled:
+    """The SQL of a chunk's queries, compiled once for every chunk.
+
+    Compiling three querysets of a chunk takes about 10 ms, 10 µs a
+    document. They are compiled with stand-in ids, unlike any id or other
+    parameter, and `bind` puts a chunk's ids where the stand-ins are; a
+    shorter chunk (the last) keeps the stand-ins it does not fill, which
+    match no row.
+    """
+
+    def __init__(self, querysets, size: int):
+        self._stand_ins = [-(1 << 62) - i for i in range(size)]
+        self._where = {value: index for index, value in enumerate(self._stand_ins)}
+        self._queries = []
+        for queryset in querysets(self._stand_ins):
+            sql, params = queryset.query.sql_with_params()
+            self._queries.append((sql, tuple(params)))
+
+    def bind(self, chunk: list[int]) -> list[tuple[str, tuple]]:
+        ids = chunk + self._stand_ins[len(chunk) :]
+        where = self._where
+        return [(sql, tuple(ids[where[p]] if type(p) is int and p in where else p for p in params)) for sql, params in self._queries]
 
 
 def _fetch(wrapper, queries: list[tuple[str, tuple]]) -> list[list[tuple]]:
     """Run compiled queries on `wrapper` and return their rows as the driver gives them.
 
     Django's row iterator costs about 1 µs a row on top of the driver; at
-    600,000 span rows a second that is most of the time. JSON columns come
-    back as text (see `loads`).
+    600,000 spans a second that is most of the time. JSON columns come back
+    as text (see `loads`), PostgreSQL's JSON_AGG as lists.
     """
     out = []
     with wrapper.cursor() as cursor:
@@ -187,8 +292,20 @@ def _fetch(wrapper, queries: list[tuple[str, tuple]]) -> list[list[tuple]]:
     return out
 
 
-_owner = itemgetter(0)
+def _spans(value) -> list:
+    """[(start, end, label id, ...extras), ...] in text order, from an owner's JSON columns or rows.
 
+    JSON is parsed here, one owner at a time as its record is built: lists
+    parsed ahead (a chunk's, or in the fetching thread) live long enough for
+    the garbage collector, which counts live containers, to walk everything
+    in the process every chunk or two, which took half the export's time.
+    """
+    if isinstance(value, tuple):  # JSON columns (text from SQLite, lists from PostgreSQL)
+        return sorted(zip(*(loads(column) if isinstance(column, str) else column for column in value)))
+    return value  # rows, sorted by the database
+
+
+_owner = itemgetter(0)
 
 
 # ---------------------------------------------------------------- writing
@@ -209,15 +326,33 @@ def chunks(records, fmt: str, layer: str, report=None) -> Iterator[bytes]:
     elif module.KIND == "files":
         yield from zip_stream(pieces)
     else:
-        buffered, size = [], 0
-        for piece in pieces:
-            buffered.append(piece)
-            size += len(piece)
-            if size >= _BUFFER:
-                yield "".join(buffered).encode("utf-8")
-                buffered, size = [], 0
-        if buffered:
-            yield "".join(buffered).encode("utf-8")
+        for piece in _buffered(pieces):
+            yield piece.encode("utf-8")
+
+
+def _buffered(pieces: Iterable[AnyStr]) -> Iterator[AnyStr]:
+    """The pieces joined into about _BUFFER at a time (str or bytes alike)."""
+    buffered, size = [], 0
+    for piece in pieces:
+        buffered.append(piece)
+        size += len(piece)
+        if size >= _BUFFER:
+            yield buffered[0][:0].join(buffered)
+            buffered, size = [], 0
+    if buffered:
+        yield buffered[0][:0].join(buffered)
+
+
+def _encoded(reader: LayerReader, fmt: str, layer: str, report=None, counted=None) -> Iterator[bytes]:
+    """The bytes of the export of `reader`'s records in `fmt`, JSONL straight from the rows.
+
+    `counted(items)` sees (record id, span count, record or line) and passes
+    on what to write (export_layer counts, reports progress and splits there).
+    """
+    counted = counted or (lambda items: (item for _, _, item in items))
+    if fmt == "jsonl":
+        return _buffered(counted(reader.jsonl_lines()))
+    return chunks(counted((record.id, len(record.spans), record) for record in reader), fmt, layer, report)
 
 
 def export_layer(
@@ -251,21 +386,27 @@ def export_layer(
         if on_problem:
             on_problem(f"{describe(record, span)}: {reason}")
 
+    def counted(reader: LayerReader, part: str | None):
+        def count(items):
+            done = 0
+            for record_id, spans, item in items:
+                done += 1
+                if progress and (done % 500 == 0 or done == reader.total):
+                    progress(done, reader.total)
+                if part is None or (part == "dev") == in_dev(record_id, split, seed):
+                    result.documents += 1
+                    result.spans += spans
+                    yield item
+
+        return count
+
     def records(reader: LayerReader, part: str | None) -> Iterator[Record]:
-        done = 0
-        for record in reader:
-            done += 1
-            if progress and (done % 500 == 0 or done == reader.total):
-                progress(done, reader.total)
-            if part is None or (part == "dev") == in_dev(record.id, split, seed):
-                result.documents += 1
-                result.spans += len(record.spans)
-                yield record
+        return counted(reader, part)((record.id, len(record.spans), record) for record in reader)
 
     parts = [None] if split is None else ["train", "dev"]
     readers = [LayerReader(project, layer, model=model, annotator=annotator) for _ in parts]
     if not isinstance(output, (str, Path)):
-        for chunk in chunks(records(readers[0], None), fmt, layer, report):
+        for chunk in _encoded(readers[0], fmt, layer, report, counted(readers[0], None)):
             output.write(chunk)
         result.paths.append("-")
         return result
@@ -281,7 +422,7 @@ def export_layer(
         else:
             partial = target.with_name(target.name + ".partial")
             with partial.open("wb") as handle:
-                for chunk in chunks(records(reader, part), fmt, layer, report):
+                for chunk in _encoded(reader, fmt, layer, report, counted(reader, part)):
                     handle.write(chunk)
             partial.replace(target)
         result.paths.append(str(target))
@@ -304,7 +445,11 @@ def export_choices(project: Project) -> dict:
     """What the export page offers: formats, layers, the project's models and annotators."""
     users = (
         get_user_model()
-        .objects.filter(annotations__document__project=project, annotations__status=Annotation.Status.SUBMITTED)
+        .objects.filter(
+            annotations__document__project=project,
+            annotations__status=Annotation.Status.SUBMITTED,
+            annotations__kind=Annotation.Kind.ANNOTATION,
+        )
         .distinct()
         .order_by("username")
         .values_list("username", flat=True)
@@ -330,4 +475,4 @@ def download(project: Project, *, fmt: str, layer: str, model: str | None = None
     suffix = ".zip" if module.KIND == "files" else module.SUFFIX
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"{project.slug}-{layer}-{fmt}-{stamp}{suffix}"
-    return name, "application/zip" if module.KIND == "files" else module.MEDIA_TYPE, chunks(iter(reader), fmt, layer)
+    return name, "application/zip" if module.KIND == "files" else module.MEDIA_TYPE, _encoded(reader, fmt, layer)
