@@ -91,6 +91,8 @@ bench: $(VENV)/.run-installed
 	$(PY) bench/annotate_page.py
 	$(PY) bench/extractor.py
 	$(PY) bench/predict.py
+	$(PY) bench/evaluation.py
+	$(PY) bench/formats.py --docs 20000
 
 clean:
 	rm -rf $(VENV) var
