@@ -22,7 +22,6 @@ from .imports import (
     ImportResult,
     import_file,
     import_upload,
-    import_paths,
     import_records,
     read_records,
 )
@@ -64,7 +63,6 @@ __all__ = [
     "export_layer",
     "get_extractor",
     "import_file",
-    "import_paths",
     "import_upload",
     "import_records",
     "predict_documents",

@@ -550,8 +550,3 @@ def import_upload(project: Project, upload, *, skip_invalid: bool = False, **opt
 
 def _renamed(error: FormatError, name: str) -> FormatError:
     return FormatError(error.message, error.line, error.field, name)
-
-
-def import_paths(project: Project, paths: Iterable[str], **options) -> list[tuple[str, ImportResult]]:
-    """Import several files; each is all-or-nothing on its own."""
-    return [(str(path), import_file(project, path, **options)) for path in paths]

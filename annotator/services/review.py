@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from ..adjudication import Conflict, Item, adjudicate
 from ..models import Annotation, AnnotationSpan, Document, EditEvent
-from .editing import EditRefused, _bump, _log, _span_state, replace_spans
+from .editing import EditRefused, _bump, _log, _span_state, replace_spans, submit
 
 Action = EditEvent.Action
 KEEP = "keep"
@@ -120,8 +120,6 @@ def resolve(review: Annotation, user, *, version: int, conflict: str, choice: st
 
 def accept(review: Annotation, user, *, version: int, elapsed: float = 0) -> None:
     """Write the review as the document's gold, once every disagreement is settled."""
-    from .editing import submit
-
     left = len(review_state(review).open_conflicts)
     if left:
         raise EditRefused(f"{left} disagreement{'s are' if left > 1 else ' is'} not settled yet (a/b… take, n neither, e keep).")
