@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 def content_hash(text: str) -> str:
@@ -41,6 +42,17 @@ class Project(models.Model):
     )
     claim_minutes = models.PositiveIntegerField(
         default=60, help_text="A claimed document nobody touches for this long goes back to the pool."
+    )
+    annotate_gold_documents = models.BooleanField(
+        default=False,
+        help_text="“Start annotating” also hands out documents that already have gold (e.g. to re-check imported gold).",
+    )
+    submissions_replace_gold = models.BooleanField(
+        default=False,
+        help_text=(
+            "With one annotator per document and no review step: a submission on a document that already has "
+            "gold becomes its new gold revision (the old one is kept in the history). Off: it waits for a reviewer."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -150,7 +162,8 @@ class Document(models.Model):
     # Work-order keys: a seeded shuffle, and how unsure the latest extractor was (higher first).
     shuffle_key = models.BigIntegerField(default=0)
     uncertainty = models.FloatField(default=0.0)
-    # When the gold was last set and by whom; None means no gold yet (an empty gold is a document with no spans).
+    # The latest gold revision, denormalised for fast filters: its time and author; None means no gold
+    # yet (an empty gold is a document with no spans). Written only by services.gold with the revision.
     gold_at = models.DateTimeField(null=True, blank=True)
     gold_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -261,6 +274,9 @@ class Annotation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # A review copy only: a fingerprint of what it was built from (the gold revision and the submitted
+    # annotations' versions), so a copy that no longer matches them is never accepted silently.
+    basis = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [
@@ -286,7 +302,11 @@ class AnnotationSpan(SpanBase):
 
 
 class GoldSpan(SpanBase):
-    """An adjudicated span: the reference the extractor is scored against."""
+    """An adjudicated span of the current gold: the reference the extractor is scored against.
+
+    This table is the latest GoldRevision spelled out, kept for fast reads;
+    only services.gold writes it, in the same transaction as the revision.
+    """
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="gold_spans")
     source_annotation = models.ForeignKey(
@@ -301,6 +321,85 @@ class GoldSpan(SpanBase):
         pass
 
 
+class AppendOnly(models.Model):
+    """A row that is written once: saving it again or deleting it raises (the history is never rewritten)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{type(self).__name__} rows are append-only.")
+
+
+class GoldRevision(AppendOnly):
+    """One change of a document's gold: who, when, how, and the spans it added and removed.
+
+    Revisions are numbered 1, 2, … per document and never updated or
+    deleted; the gold as of revision n is the replay of the changes of
+    revisions 1..n, so storage grows with what changed, not with the size
+    of the gold. The current gold (GoldSpan) always equals the replay of
+    every revision.
+    """
+
+    class How(models.TextChoices):
+        IMPORT = "import", "Import"
+        REVIEW = "review", "Review"
+        AUTO = "auto", "Submission (k = 1)"
+        API = "api", "API"
+        RESTORE = "restore", "Restore"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="gold_revisions")
+    number = models.PositiveIntegerField()
+    how = models.CharField(max_length=16, choices=How.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # What it came from: the review or annotation submitted, the revision restored, the file imported.
+    source_annotation = models.ForeignKey(
+        "Annotation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    spans = models.PositiveIntegerField(default=0, help_text="How many spans the gold has after this revision.")
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="goldrevision_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="goldrevision_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"Gold revision {self.number} of document {self.document_id} ({self.how})"
+
+
+class GoldChange(AppendOnly):
+    """One span a gold revision added (+) or removed (-)."""
+
+    ADD = "+"
+    REMOVE = "-"
+
+    revision = models.ForeignKey(GoldRevision, on_delete=models.CASCADE, related_name="changes")
+    op = models.CharField(max_length=1, choices=[(ADD, "added"), (REMOVE, "removed")])
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["revision", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="goldchange_end_after_start"),
+        ]
+
+
 class EditEvent(models.Model):
     """An append-only record of one change to an annotation: who, when, before, after."""
 
@@ -313,6 +412,8 @@ class EditEvent(models.Model):
         SUBMIT = "submit", "Submitted"
         SKIP = "skip", "Skipped"
         RESOLVE = "resolve", "Resolved a disagreement"
+        REOPEN = "reopen", "Reopened"
+        CLAIM = "claim", "Claimed"
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

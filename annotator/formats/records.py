@@ -57,6 +57,16 @@ class Record:
     spans: list[Span] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     line: int | None = None
+    # Whether the record carries an annotation of its layer: ANNOTATED (its spans, even none, are the
+    # layer's), UNANNOTATED (a task nobody annotated, or skipped: import the text only, never touch the
+    # layer) or EMPTY (an explicit annotation with no span, which some editors write for "not done"
+    # as well: it becomes an empty gold only when the import asks for it).
+    status: str = "annotated"
+
+
+ANNOTATED = "annotated"
+UNANNOTATED = "unannotated"
+EMPTY = "empty"
 
 
 def describe(record: Record, span: Span) -> str:
