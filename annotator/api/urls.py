@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import auth, views
 
 project_urls = [
     path("", views.ProjectDetail.as_view(), name="api-project-detail"),
@@ -20,6 +20,7 @@ project_urls = [
     path("annotations/<int:aid>/spans/", views.SpanList.as_view(), name="api-spans"),
     path("annotations/<int:aid>/spans/<int:span_id>/", views.SpanDetail.as_view(), name="api-span-detail"),
     path("annotations/<int:aid>/submit/", views.Submit.as_view(), name="api-submit"),
+    path("annotations/<int:aid>/reopen/", views.Reopen.as_view(), name="api-reopen"),
     path("models/", views.ModelList.as_view(), name="api-models"),
     path("predictions/", views.PredictionList.as_view(), name="api-predictions"),
     path("predict/", views.PredictStart.as_view(), name="api-predict"),
@@ -40,11 +41,14 @@ def not_found(request, rest=""):
 
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
+    path("auth/logoutall/", auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("projects/", views.ProjectList.as_view(), name="api-projects"),
     path("projects/<slug:slug>/", include(project_urls)),
     # The schema and its Swagger page describe the API only: no login needed to read them.
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
-    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy allows no inline script.
+    path("docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     re_path(r"^(?P<rest>[\s\S]*)$", not_found),
 ]

@@ -16,7 +16,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import generics, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from .. import scoring, selectors, services
@@ -45,11 +44,7 @@ def _int_param(request, name: str) -> int | None:
     return number
 
 
-# ---------------------------------------------------------------- auth
-
-
-class TokenView(ApiAuth, ObtainAuthToken):
-    """Trade a username and password for the token to send as `Authorization: Token ...`."""
+# ---------------------------------------------------------------- auth: annotator/api/auth.py
 
 
 # ---------------------------------------------------------------- projects and labels

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from . import limits
 from .records import FormatError, Record, Span
 
 try:  # orjson writes JSON ~20x and reads it ~2x faster than json; optional, json is the fallback
@@ -22,7 +23,6 @@ except ImportError:  # pragma: no cover - orjson is a dependency; an old environ
 
 OnError = Callable[[FormatError], None] | None
 
-MAX_VALUE_CHARS = 256 * 1024 * 1024  # one record larger than this is refused, not buffered
 _READ_AHEAD = 1 << 20
 _SPACE = re.compile(r"[ \t\r\n]*")
 _decoder = json.JSONDecoder()
@@ -34,8 +34,12 @@ def values(lines: Iterable[str], on_error: OnError = None) -> Iterator[tuple[int
 
     Broken JSON raises FormatError at its line; with `on_error`, a broken
     value outside an array is reported and reading goes on at the next line
-    (inside an array there is no safe place to go on from).
+    (inside an array there is no safe place to go on from). A value longer
+    than limits.line_bytes() or nested deeper than limits.nesting() is
+    refused (FormatError) before it is parsed or buffered further.
     """
+    max_chars = limits.line_bytes()
+    max_depth = limits.nesting()
     source = iter(lines)
     buffer, position, line, done = "", 0, 1, False
     in_array = None  # unknown until the first character
@@ -84,10 +88,14 @@ def values(lines: Iterable[str], on_error: OnError = None) -> Iterator[tuple[int
         start_line = line
         try:
             value, end = _decoder.raw_decode(buffer, position)
+        except RecursionError:
+            raise FormatError(f"JSON nested deeper than {max_depth} levels (settings.IMPORT_MAX_NESTING)", line) from None
         except json.JSONDecodeError as error:
             if not done and (error.pos >= len(buffer) - 64 or error.msg.startswith("Unterminated")):
-                if len(buffer) - position > MAX_VALUE_CHARS:
-                    raise FormatError(f"a record longer than {MAX_VALUE_CHARS >> 20} MB", line) from None
+                if len(buffer) - position > max_chars:
+                    raise FormatError(
+                        f"a record longer than {max_chars >> 20} MB (settings.IMPORT_MAX_DOCUMENT_CHARS)", line
+                    ) from None
                 fill()
                 continue
             error_line = line + buffer.count("\n", position, error.pos)
@@ -103,6 +111,8 @@ def values(lines: Iterable[str], on_error: OnError = None) -> Iterator[tuple[int
                     return
             position, line = newline + 1, error_line + 1
             continue
+        if buffer.count("[", position, end) + buffer.count("{", position, end) > max_depth:
+            limits.check_json_depth(buffer[position:end], start_line)
         line += buffer.count("\n", position, end)
         position = end
         expect_comma = bool(in_array)
@@ -158,8 +168,8 @@ def label(value, line: int, field: str) -> str:
 
 
 def text(value, line: int, field: str = "text") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise FormatError("must be a non-empty string", line, field)
+    """A document's text: a string, not only white space, within the size limit, storable (limits.check_document_text)."""
+    limits.check_document_text(value, line, field)
     return value
 
 
@@ -226,8 +236,12 @@ def line_bytes(value) -> bytes:
     return line(value).encode("utf-8")
 
 
-def loads(text: str):
-    """Parse one JSON document; JSONDecodeError (json's, with its message and position) if broken."""
+def loads(text: str, line: int | None = None):
+    """Parse one JSON document; JSONDecodeError (json's, with its message and position) if broken.
+
+    FormatError (at `line`) if it nests deeper than limits.nesting(), checked before parsing.
+    """
+    limits.check_json_depth(text, line)
     if orjson is not None:
         try:
             return orjson.loads(text)

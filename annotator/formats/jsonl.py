@@ -48,7 +48,7 @@ def parse_line(raw_line: str, line: int, default_id: str = "") -> Record | None:
     if not raw_line.strip():
         return None
     try:
-        data = jsonio.loads(raw_line)
+        data = jsonio.loads(raw_line, line)
     except json.JSONDecodeError as error:
         raise FormatError(f"broken JSON: {error.msg} (column {error.colno})", line) from None
     if not isinstance(data, dict):

@@ -74,11 +74,33 @@ def describe(record: Record, span: Span) -> str:
     return f"document {record.id!r}: span [{span.start}, {span.end}) {span.label} {record.text[span.start:span.end]!r}"
 
 
+def check_record(record: Record) -> None:
+    """Raise FormatError unless the record's text, id, meta and span fields obey the text rules of every input.
+
+    The text is not empty nor only white space and within IMPORT_MAX_DOCUMENT_CHARS; no string
+    holds a NUL or a lone surrogate (formats.limits), so every database stores what is accepted.
+    """
+    from . import limits
+
+    limits.check_document_text(record.text, record.line, "text")
+    if isinstance(record.id, str):
+        limits.check_text(record.id, record.line, "id")
+    if record.meta:
+        limits.check_value(record.meta, record.line, "meta")
+    for index, span in enumerate(record.spans):
+        for key in ("label", "text", "source", "origin", "annotator"):
+            value = getattr(span, key)
+            if isinstance(value, str):
+                limits.check_text(value, record.line, f"spans[{index}].{key}")
+
+
 def check_spans(record: Record, labels: set[str] | None = None) -> None:
-    """Raise FormatError unless every span is inside the text, agrees with its `text`, and none overlap.
+    """Raise FormatError unless the record obeys the text rules (check_record), every span is inside the
+    text, agrees with its `text`, and none overlap.
 
     `labels`, when given, is the set of labels a span may carry.
     """
+    check_record(record)
     previous = None
     for index, span in enumerate(sorted(record.spans, key=lambda s: (s.start, s.end))):
         where = f"spans[{index}]"

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..formats import FORMATS, FormatError, Record, detect_format
+from ..formats import limits
 from ..formats.archive import brat_pairs
 from ..formats.records import check_spans
 from ..formats.tokens import packed_token_offsets
@@ -108,7 +109,7 @@ def _check_size(path: Path) -> None:
 def _lines(path: Path, meter: _Meter) -> Iterator[str]:
     """Decoded lines of a UTF-8 file (line ends kept, a byte-order mark dropped), counting bytes read."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(limits.bounded_lines(handle), start=1):  # no line over the limits
             meter.done += len(raw)
             try:
                 line = raw.decode("utf-8")

@@ -1,7 +1,7 @@
 """API fixtures: a client per role with a token, tasks run at once, exports under tmp_path."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from annotator.models import Membership
@@ -21,7 +21,7 @@ def tasks_at_once(settings, tmp_path):
 
 def token_client(user) -> APIClient:
     client = APIClient(HTTP_HOST="localhost")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 

@@ -19,7 +19,7 @@ def test_token_for_username_and_password(make_user):
     make_user("alice", password="a-long-pass-123")
     client = APIClient(HTTP_HOST="localhost")
     response = client.post("/api/auth/token/", {"username": "alice", "password": "a-long-pass-123"}, format="json")
-    assert response.status_code == 200 and set(response.json()) == {"token"}
+    assert response.status_code == 200 and set(response.json()) == {"token", "expiry"}
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert client.get("/api/projects/").status_code == 200
     assert APIClient().post("/api/auth/token/", {"username": "alice", "password": "wrong"}, format="json").status_code == 400

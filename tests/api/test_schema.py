@@ -8,7 +8,7 @@ the generated requests reach the handlers instead of stopping at a 404.
 import pytest
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 import schemathesis
@@ -70,7 +70,7 @@ def api_schema(request, db, project, docs, make_user, fake_extractor):
                     parameter["schema"] = {**parameter["schema"], "enum": ids[parameter["name"]]}
     schema = schemathesis.openapi.from_dict(raw)
     schema.app = get_wsgi_application()
-    pytest.api_token = Token.objects.create(user=boss).key
+    pytest.api_token = AuthToken.objects.create(user=boss)[1]
     keep_connection(request)
     return schema
 

@@ -31,7 +31,7 @@ def records(draw, trimmed: bool = False, scores: bool = False, index: int = 0) -
             label = draw(st.sampled_from(LABELS))
             score = draw(st.floats(0, 1)) if scores else None
             spans.append(Span(start, end, label, score=score))
-    meta = draw(st.dictionaries(st.sampled_from(["title", "source", "url"]), st.text(max_size=8), max_size=2))
+    meta = draw(st.dictionaries(st.sampled_from(["title", "source", "url"]), st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8), max_size=2))
     return Record(id=f"doc-{index}-{draw(st.integers(0, 10**6))}", text=text, spans=spans, meta=meta)
 
 
