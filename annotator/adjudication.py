@@ -56,3 +56,39 @@ def adjudicate(span_sets: Mapping[str, Sequence[Item]]) -> tuple[list[Item], lis
         )
         conflicts.append(Conflict(start, end, options))
     return sorted(agreed), conflicts
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What changes from one set of spans to another: removed, added, and relabelled (same offsets)."""
+
+    removed: tuple[Item, ...]
+    added: tuple[Item, ...]
+    relabelled: tuple[tuple[Item, Item], ...]  # (before, after)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed or self.added or self.relabelled)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.removed)} removed" if self.removed else "",
+            f"{len(self.added)} added" if self.added else "",
+            f"{len(self.relabelled)} relabelled" if self.relabelled else "",
+        ]
+        return ", ".join(p for p in parts if p) or "no change"
+
+
+def diff(before: Sequence[Item], after: Sequence[Item]) -> Diff:
+    """The change from `before` to `after`; a span whose offsets stay and label changes is relabelled."""
+    old, new = set(before), set(after)
+    gone, came = old - new, new - old
+    came_at = {(i.start, i.end): i for i in came}
+    relabelled = []
+    for item in sorted(gone):
+        other = came_at.get((item.start, item.end))
+        if other is not None:
+            relabelled.append((item, other))
+    moved_old = {a for a, _ in relabelled}
+    moved_new = {b for _, b in relabelled}
+    return Diff(tuple(sorted(gone - moved_old)), tuple(sorted(came - moved_new)), tuple(relabelled))

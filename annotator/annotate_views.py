@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -69,16 +68,41 @@ def next_document(request, slug):
 
 @require_GET
 def annotate(request, slug, pk):
-    """Open the user's own annotation of a document, claiming a slot on it if it is new to them."""
+    """Open a document: the user's own annotation if they have one, else the text read-only.
+
+    Viewing is not claiming: a slot is taken only by the Start button (or
+    key), which goes through the same locked path as “Start annotating”.
+    """
     project = selectors.project_for(request.user, slug)
     document = selectors.document_in(project, pk)
     annotation = selectors.own_annotation(document, request.user)
-    if annotation is None:
-        role = selectors.role_of(request.user, project)
-        if role == "annotator" and not services.has_open_slot(document):
-            raise PermissionDenied("This document already has all its annotators; use “Start annotating”.")
-        annotation = services.start_annotation(document, request.user)
-    return render_annotation(request, annotation)
+    if annotation is not None:
+        return render_annotation(request, annotation)
+    position, total = selectors.neighbours(document)
+    context = {
+        "project": project,
+        "document": document,
+        "position": position,
+        "total": total,
+        "can_start": services.has_open_slot(document),
+        "has_gold": document.gold_at is not None,
+        "overseer": selectors.role_of(request.user, project) in ("manager", "reviewer"),
+        "segments": offsets.segments(document.text, []),
+        "labels": selectors.labels_of(project),
+    }
+    return render(request, "annotator/document.html", context)
+
+
+@require_POST
+def claim(request, slug, pk):
+    """Start annotating a document opened by id (the Start button): claim a slot, or say why not."""
+    project = selectors.project_for(request.user, slug)
+    document = selectors.document_in(project, pk)
+    try:
+        services.claim_document(document, request.user)
+    except services.ClaimRefused as error:
+        messages.error(request, str(error))
+    return redirect("annotate", slug=project.slug, pk=document.pk)
 
 
 def edit(request, slug, aid, action):
@@ -180,14 +204,24 @@ def _next_url(request, project) -> str:
 
 @require_POST
 def submit(request, slug, aid):
+    confirm = request.POST.get("confirm") == "1"
+
     def action(annotation, **kw):
         if annotation.kind == Annotation.Kind.REVIEW:
-            services.accept(annotation, request.user, **kw)
+            services.accept(annotation, request.user, confirm=confirm, **kw)
             return go_to(request, reverse("review_next", args=[slug]))
-        services.submit(annotation, request.user, **kw)
+        if annotation.status != Annotation.Status.SUBMITTED or annotation.version != kw["version"]:
+            services.submit(annotation, request.user, **kw)
+        # Already submitted (and not changed since): Enter just moves on.
         return go_to(request, _next_url(request, annotation.document.project))
 
     return edit(request, slug, aid, action)
+
+
+@require_POST
+def reopen(request, slug, aid):
+    """Take a submitted annotation (or an accepted review) back to draft, on purpose (undo restores it)."""
+    return edit(request, slug, aid, lambda a, **kw: services.reopen(a, request.user, **kw))
 
 
 @require_POST

@@ -54,6 +54,19 @@ class Project(models.Model):
             "gold becomes its new gold revision (the old one is kept in the history). Off: it waits for a reviewer."
         ),
     )
+    # Training (services.training): the version that suggests (None: the rule extractor of
+    # settings.EXTRACTOR_MODEL), whether a training promotes its version when it is better on dev, and
+    # a retraining after every N new gold documents (0: never).
+    suggestion_model = models.ForeignKey(
+        "ExtractorVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The extractor version that writes suggestions (empty: the rule extractor).",
+    )
+    auto_promote = models.BooleanField(
+        default=False, help_text="A training promotes its version when it beats the current one on dev strict F1."
+    )
+    retrain_every = models.PositiveIntegerField(
+        default=0, help_text="Train again after this many new gold documents (0: only when asked)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -168,6 +181,9 @@ class Document(models.Model):
     gold_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The last review decision: a new gold revision, or a reviewer (or a k = 1 submission) confirming the
+    # gold unchanged. A submission after it puts the document back in the review queue (annotator.states).
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -480,6 +496,7 @@ class TaskRun(models.Model):
         PREDICT = "predict", "Prediction"
         EXPORT = "export", "Export"
         EVALUATE = "evaluate", "Evaluation"
+        TRAIN = "train", "Training"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -533,3 +550,61 @@ class TaskRun(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
+class StoredPipeline(models.Model):
+    """The bytes of a trained extractor version (a gzipped tar of its spaCy folder).
+
+    In the database, so every web process and worker, on any machine, loads
+    the same pipeline by its version string. A table of its own, so listing
+    versions never reads the bytes.
+    """
+
+    extractor = models.OneToOneField(
+        ExtractorVersion, on_delete=models.CASCADE, primary_key=True, related_name="stored_pipeline"
+    )
+    data = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    labels = models.JSONField(default=list)
+    # How the trained spans meet the rules: model_only, rules_first or trained_first.
+    merge = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.extractor_id}: {self.size} bytes"
+
+
+class TrainingRun(models.Model):
+    """One training on a project's gold: the split, the version made, its dev scores beside the current one."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="trainings")
+    task = models.ForeignKey(TaskRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    extractor = models.ForeignKey(
+        ExtractorVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="trainings"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    params = models.JSONField(default=dict, blank=True)
+    labels = models.JSONField(default=list)
+    train_documents = models.PositiveIntegerField(default=0)
+    dev_documents = models.PositiveIntegerField(default=0)
+    dev_ids = models.JSONField(default=list, blank=True)
+    # How many documents had gold when it was trained (retraining counts from here).
+    gold_documents = models.PositiveIntegerField(default=0)
+    gold_fingerprint = models.CharField(max_length=64, blank=True)
+    merge = models.CharField(max_length=32, blank=True)
+    # {"dev": scores, "current": scores, "current_version", "merges", "curve", "verdict", "seconds", ...}
+    results = models.JSONField(default=dict, blank=True)
+    log = models.JSONField(default=list, blank=True)
+    promoted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "created_at"], name="trainingrun_project_time")]
+
+    def __str__(self):
+        return f"Training {self.pk} of {self.project} ({self.extractor_id or 'unfinished'})"

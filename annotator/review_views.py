@@ -69,17 +69,37 @@ def render_review(request, review: Annotation, selected=None, status=200):
     model_items = selectors.model_items(document)
     rows, letters = _conflict_rows(document, state, model_items, colors)
     context = annotation_context(review, selected)
+    changes = state.changes
     context.update(
         {
             "state": state,
             "rows": rows,
             "letters": letters,
             "open_count": len(state.open_conflicts),
-            "annotators": sorted(state.sets),
+            "annotators": sorted(name for name in state.sets if name != services.GOLD),
+            "changes": {
+                "summary": changes.summary(),
+                "removed": [_quoted(document.text, i) for i in changes.removed],
+                "added": [_quoted(document.text, i) for i in changes.added],
+                "relabelled": [(_quoted(document.text, a), b.label) for a, b in changes.relabelled],
+                "removes": len(changes.removed) + len(changes.relabelled),
+            },
         }
     )
     template = "annotator/review.html#annotation" if request.htmx else "annotator/review.html"
     return render(request, template, context, status=status)
+
+
+def _quoted(text: str, item: Item) -> dict:
+    return {"label": item.label, "text": text[item.start : item.end], "start": item.start, "end": item.end}
+
+
+@require_POST
+def rebuild(request, slug, aid):
+    """Build the review copy again from the current gold and submissions (after they changed)."""
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, *REVIEWERS)
+    return edit(request, slug, aid, lambda review, **kw: services.rebuild(review, request.user, **kw))
 
 
 @require_GET

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from . import states
 from .formats import Record, Span
 from .models import (
     Annotation,
@@ -67,13 +69,6 @@ def document_in(project: Project, pk: int) -> Document:
     return document
 
 
-class DocumentState:
-    UNASSIGNED = "unassigned"
-    IN_PROGRESS = "in progress"
-    SUBMITTED = "submitted"
-    REVIEWED = "reviewed"
-
-
 @dataclass
 class DocumentRow:
     document: Document
@@ -82,24 +77,44 @@ class DocumentRow:
     has_gold: bool
     submitted: int = 0  # annotations submitted, of k
     drafts: int = 0
+    state: str = states.UNASSIGNED  # annotator.states
 
     @property
-    def state(self) -> str:
-        if self.has_gold:
-            return DocumentState.REVIEWED
-        if self.submitted:
-            return DocumentState.SUBMITTED
-        return DocumentState.IN_PROGRESS if self.drafts else DocumentState.UNASSIGNED
+    def state_label(self) -> str:
+        return states.LABELS[self.state]
 
 
-def _with_counts(documents):
-    kind = Annotation.Kind.ANNOTATION
+def with_states(project: Project, documents):
+    """`documents` annotated with `submitted`, `drafts`, `last_submitted` and their `state` (annotator.states).
+
+    Counts are correlated subqueries (one SQL statement for any number of
+    documents), so the state can be filtered and grouped on in the database.
+    """
+    ann = Annotation.objects.filter(document=OuterRef("pk"), kind=Annotation.Kind.ANNOTATION).order_by().values("document")
+    submitted = ann.filter(status=Annotation.Status.SUBMITTED)
+
+    def count(queryset):
+        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
+
+    needed = states.needed_for_review(project.annotators_per_document, project.needs_review)
     return documents.annotate(
-        submitted=Count(
-            "annotations", filter=Q(annotations__kind=kind, annotations__status=Annotation.Status.SUBMITTED)
-        ),
-        drafts=Count("annotations", filter=Q(annotations__kind=kind, annotations__status=Annotation.Status.DRAFT)),
-    )
+        submitted=count(submitted),
+        drafts=count(ann.filter(status=Annotation.Status.DRAFT)),
+        last_submitted=Subquery(submitted.annotate(m=Max("submitted_at")).values("m")),
+    ).annotate(state=states.state_expression(needed))
+
+
+def state_counts(project: Project) -> dict[str, int]:
+    """How many documents are in each state, counted by the database."""
+    counts = dict.fromkeys(states.ORDER, 0)
+    rows = with_states(project, project.documents.all()).order_by().values("state").annotate(n=Count("pk"))
+    for row in rows:
+        counts[row["state"]] = row["n"]
+    return counts
+
+
+def _row(d, status=None, spans=None) -> DocumentRow:
+    return DocumentRow(d, status, spans, d.gold_at is not None, d.submitted, d.drafts, d.state)
 
 
 def document_rows(project: Project, user, *, everyone: bool = True) -> list[DocumentRow]:
@@ -109,16 +124,13 @@ def document_rows(project: Project, user, *, everyone: bool = True) -> list[Docu
     worked on are listed: annotators work blind and through "next document".
     """
     mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION)
-    documents = _with_counts(project.documents.defer("text", "tokens", "meta")).annotate(
+    documents = with_states(project, project.documents.defer("text", "tokens", "meta")).annotate(
         my_status=Subquery(mine.values("status")[:1]),
         my_spans=Subquery(mine.annotate(n=Count("spans")).values("n")[:1]),
     )
     if not everyone:
         documents = documents.filter(Exists(mine))
-    return [
-        DocumentRow(d, d.my_status, d.my_spans, d.gold_at is not None, d.submitted, d.drafts)
-        for d in documents.order_by("order", "id")
-    ]
+    return [_row(d, d.my_status, d.my_spans) for d in documents.order_by("order", "id")]
 
 
 @dataclass
@@ -132,35 +144,23 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def progress_of(project: Project, user, rows: list[DocumentRow]) -> Progress:
+def progress_of(project: Project, user, rows: list[DocumentRow] | None = None) -> Progress:
     """The user's documents done (of all in the project) and how many have gold."""
     done = Annotation.objects.filter(
         document__project=project, annotator=user, kind=Annotation.Kind.ANNOTATION, status__in=DONE_STATUSES
     ).count()
-    return Progress(total=project.documents.count(), done=done, gold=sum(1 for r in rows if r.has_gold))
+    gold = project.documents.filter(gold_at__isnull=False).count()
+    return Progress(total=project.documents.count(), done=done, gold=gold)
 
 
 def review_queue(project: Project) -> list[tuple[DocumentRow, bool]]:
-    """Documents with enough submissions, each with whether it waits for review.
-
-    A document waits when it has no gold yet, or when an annotation was
-    submitted after its gold was decided. Waiting ones come first.
-    """
-    needed = project.annotators_per_document if project.needs_review else 1
-    kind = Annotation.Kind.ANNOTATION
+    """Documents waiting for review (first), then the reviewed ones, each with whether it waits."""
     documents = (
-        _with_counts(project.documents.defer("text", "tokens", "meta"))
-        .annotate(last_submitted=Max("annotations__submitted_at", filter=Q(annotations__kind=kind)))
-        .filter(submitted__gte=needed)
+        with_states(project, project.documents.defer("text", "tokens", "meta"))
+        .filter(state__in=[states.WAITING, states.REVIEWED])
         .order_by("order", "id")
     )
-    rows = [
-        (
-            DocumentRow(d, None, None, d.gold_at is not None, d.submitted, d.drafts),
-            d.gold_at is None or (d.last_submitted is not None and d.last_submitted > d.gold_at),
-        )
-        for d in documents
-    ]
+    rows = [(_row(d), d.state == states.WAITING) for d in documents]
     return sorted(rows, key=lambda pair: not pair[1])
 
 
@@ -334,14 +334,16 @@ def dashboard(project: Project) -> Dashboard:
     """Documents by state, work per annotator, spans per label: a fixed handful of queries."""
     from statistics import median
 
-    counts = _with_counts(project.documents.only("id", "gold_at")).order_by()
-    rows = [DocumentRow(d, None, None, d.gold_at is not None, d.submitted, d.drafts) for d in counts]
-    states = {s: 0 for s in (DocumentState.UNASSIGNED, DocumentState.IN_PROGRESS, DocumentState.SUBMITTED, DocumentState.REVIEWED)}
-    by_submitted: dict[int, int] = {}
-    for row in rows:
-        states[row.state] += 1
-        if row.state == DocumentState.SUBMITTED:
-            by_submitted[row.submitted] = by_submitted.get(row.submitted, 0) + 1
+    counts = state_counts(project)
+    by_submitted = dict(
+        with_states(project, project.documents.all())
+        .filter(state=states.SUBMITTED)
+        .order_by()
+        .values("submitted")
+        .annotate(n=Count("pk"))
+        .values_list("submitted", "n")
+    )
+    board_states = {states.LABELS[key]: n for key, n in counts.items()}
 
     work: dict[str, dict] = {}
     annotations = Annotation.objects.filter(document__project=project, kind=Annotation.Kind.ANNOTATION).values_list(
@@ -386,7 +388,7 @@ def dashboard(project: Project) -> Dashboard:
         {"label": label, "gold": gold.get(label.name, 0), "annotations": annotated.get(label.name, 0), "model": predicted.get(label.name, 0)}
         for label in project.labels.all()
     ]
-    return Dashboard(states, sorted(by_submitted.items()), annotators, labels, project.annotators_per_document)
+    return Dashboard(board_states, sorted(by_submitted.items()), annotators, labels, project.annotators_per_document)
 
 
 # ---------------------------------------------------------------- agreement

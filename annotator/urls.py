@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import annotate_views, evaluation_views, project_views, review_views, transfer_views
+from . import annotate_views, evaluation_views, gold_views, project_views, review_views, transfer_views
 from . import task_views
 
 project_urls = [
@@ -20,12 +20,17 @@ project_urls = [
     # Annotating: documents are opened by id, edits name the (own) annotation they change.
     path("next/", annotate_views.next_document, name="next_document"),
     path("d/<int:pk>/", annotate_views.annotate, name="annotate"),
+    path("d/<int:pk>/start/", annotate_views.claim, name="claim"),
+    path("d/<int:pk>/gold/", gold_views.gold_page, name="gold"),
+    path("d/<int:pk>/gold/restore/", gold_views.gold_restore, name="gold_restore"),
     path("a/<int:aid>/spans/", annotate_views.span_add, name="span_add"),
     path("a/<int:aid>/spans/<int:span_id>/", annotate_views.span_change, name="span_change"),
     path("a/<int:aid>/spans/<int:span_id>/delete/", annotate_views.span_delete, name="span_delete"),
     path("a/<int:aid>/undo/", annotate_views.undo, name="undo"),
     path("a/<int:aid>/submit/", annotate_views.submit, name="submit"),
     path("a/<int:aid>/skip/", annotate_views.skip, name="skip"),
+    path("a/<int:aid>/reopen/", annotate_views.reopen, name="reopen"),
+    path("a/<int:aid>/rebuild/", review_views.rebuild, name="rebuild"),
     # Review
     path("review/", review_views.review_queue, name="review_queue"),
     path("agreement/", review_views.agreement, name="agreement"),

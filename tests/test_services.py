@@ -175,17 +175,32 @@ def test_delete_and_undo_delete(annotation, annotator):
     assert annotation.spans.filter(start=mosul.start, end=mosul.end, label__name="LOCATION").exists()
 
 
-def test_submit_makes_gold_and_edit_reopens(annotation, annotator, project):
+def test_submit_makes_gold_and_changes_need_a_reopen(annotation, annotator, project):
     services.submit(annotation, annotator, version=1, elapsed=12.5)
     annotation.refresh_from_db()
     assert annotation.status == "submitted" and annotation.time_spent == 12.5 and annotation.submitted_at
     assert GoldSpan.objects.count() == 4 and GoldSpan.objects.first().decided_by == annotator
+    assert [(r.number, r.how, r.spans) for r in annotation.document.gold_revisions.all()] == [(1, "auto", 4)]
     first = annotation.spans.first()
-    services.delete_span(annotation, annotator, version=2, span_id=first.pk)
+    with pytest.raises(services.EditRefused, match="Reopen"):
+        services.delete_span(annotation, annotator, version=2, span_id=first.pk)
+    services.reopen(annotation, annotator, version=2)
+    services.delete_span(annotation, annotator, version=3, span_id=first.pk)
     annotation.refresh_from_db()
     assert annotation.status == "draft" and GoldSpan.objects.count() == 4
-    services.submit(annotation, annotator, version=3)
+    # The document has gold: the new submission waits for a reviewer instead of replacing it.
+    services.submit(annotation, annotator, version=4)
+    assert GoldSpan.objects.count() == 4 and annotation.document.gold_revisions.count() == 1
+    project.submissions_replace_gold = True
+    project.save()
+    services.reopen(annotation, annotator, version=5)
+    annotation.document.project = project
+    services.submit(annotation, annotator, version=6)
     assert GoldSpan.objects.count() == 3
+    assert [(r.number, r.how, r.added, r.removed) for r in annotation.document.gold_revisions.all()] == [
+        (1, "auto", 4, 0),
+        (2, "auto", 0, 1),
+    ]
 
 
 def test_edit_log_is_append_only(annotation):

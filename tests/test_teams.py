@@ -237,6 +237,8 @@ def test_a_new_submission_after_the_gold_waits_for_review_again(project, two_ann
     services.accept(review, reviewer, version=version)
     assert [waits for _, waits in services_queue(project)] == [False]
     annotation = Annotation.objects.get(annotator=alice)
+    services.reopen(annotation, alice, version=annotation.version)
+    assert [waits for _, waits in services_queue(project)] == [False]  # reopened: reviewed, nothing new yet
     services.submit(annotation, alice, version=annotation.version)
     assert [waits for _, waits in services_queue(project)] == [True]
 

@@ -25,7 +25,10 @@ def edit_url(name, annotation, *args):
 
 
 def opened(client, document, user):
-    """Open the annotation page and return the user's annotation it started."""
+    """Open a document, start annotating it (the Start button) and return the user's annotation."""
+    assert client.get(url("annotate", document)).status_code == 200
+    assert not Annotation.objects.filter(document=document, annotator=user).exists()  # viewing is not claiming
+    assert client.post(url("claim", document)).status_code == 302
     assert client.get(url("annotate", document)).status_code == 200
     return Annotation.objects.get(document=document, annotator=user, kind="annotation")
 
@@ -57,6 +60,9 @@ def test_project_page_lists_documents_and_progress(ann_client, predicted):
 def test_annotation_page_shows_suggestions_escaped(ann_client, project, fake_extractor):
     document = make_document(project, text="<script>alert(1)</script> Iraqi forces entered Mosul.")
     services.predict_documents(project)
+    viewed = ann_client.get(url("annotate", document)).content.decode()
+    assert "<script>alert(1)" not in viewed and "&lt;script&gt;alert(1)" in viewed and "Start annotating" in viewed
+    ann_client.post(url("claim", document))
     response = ann_client.get(url("annotate", document))
     content = response.content.decode()
     assert "<script>alert(1)" not in content and "&lt;script&gt;alert(1)" in content
@@ -64,7 +70,8 @@ def test_annotation_page_shows_suggestions_escaped(ann_client, project, fake_ext
     assert "Guidelines" in content and "ACTOR" in content
 
 
-def test_htmx_request_gets_the_fragment_only(ann_client, predicted):
+def test_htmx_request_gets_the_fragment_only(ann_client, predicted, annotator):
+    opened(ann_client, predicted, annotator)
     response = ann_client.get(url("annotate", predicted), **HTMX)
     content = response.content.decode()
     assert content.lstrip().startswith('<div id="annotation"') and "<html" not in content
@@ -103,8 +110,11 @@ def test_cannot_touch_another_users_span(client, predicted, make_user, project, 
     span_id = other.spans.first().pk
     intruder = make_user("eve", project=project)
     client.force_login(intruder)
-    # The document has its one annotator already: another annotator cannot open it ...
-    assert client.get(url("annotate", predicted)).status_code == 403
+    # The document has its one annotator already: another annotator may read it, not start it ...
+    viewed = client.get(url("annotate", predicted))
+    assert viewed.status_code == 200 and "already has its 1 annotator" in viewed.content.decode()
+    client.post(url("claim", predicted))
+    assert not Annotation.objects.filter(annotator=intruder).exists()
     # ... and asking for the other's annotation by id finds nothing.
     response = client.post(edit_url("span_delete", other, span_id), {"version": 1}, **HTMX)
     assert response.status_code == 404
@@ -117,8 +127,8 @@ def test_submit_redirects_to_next_and_makes_gold(ann_client, predicted, project,
     response = ann_client.post(edit_url("submit", annotation), {"version": 1}, **HTMX)
     assert response.status_code == 200 and response["HX-Redirect"] == url("annotate", second)
     assert GoldSpan.objects.filter(document=predicted).count() == 4
-    # Without htmx (no script) the same form works with a plain redirect.
-    annotation = opened(ann_client, second, annotator)
+    # "Submit & next" claimed the next document. Without htmx (no script) the same form works with a plain redirect.
+    annotation = Annotation.objects.get(document=second, annotator=annotator)
     response = ann_client.post(edit_url("submit", annotation), {"version": 1})
     assert response.status_code == 302 and response.url == reverse("project_detail", args=["news"])
 
@@ -148,8 +158,8 @@ def test_annotation_page_query_count_does_not_grow(ann_client, project, fake_ext
     for i in range(30):
         make_document(project, text=f"Filler document {i}.", order=3 + i)
     services.predict_documents(project)
-    for document in (small, big):  # first visit creates the annotation
-        ann_client.get(url("annotate", document))
+    for document in (small, big):  # the Start button creates the annotation
+        ann_client.post(url("claim", document))
     assert Annotation.objects.get(document=big).spans.count() >= 100
     assert _queries(ann_client, url("annotate", small)) == _queries(ann_client, url("annotate", big))
     assert _queries(ann_client, reverse("project_detail", args=["news"])) <= 12

@@ -18,7 +18,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from .. import scoring, selectors, services
+from .. import names, scoring, selectors, services
 from ..formats import FormatError, Record, Span, check_spans
 from ..models import Annotation, Document, ExtractorVersion, GoldSpan, Label, PredictedSpan, Project, TaskRun
 from . import serializers as s
@@ -562,7 +562,7 @@ class PredictionList(_Records):
     def get(self, request, slug):
         name = request.query_params.get("model")
         version = (
-            ExtractorVersion.objects.filter(version=name).first() if name else selectors.latest_extractor(self.project)
+            names.version_in(self.project, name) if name else selectors.latest_extractor(self.project)
         )
         if version is None:
             raise Http404(f"No predictions of {name!r} in this project." if name else "No predictions in this project yet.")
@@ -714,6 +714,11 @@ class ExportStart(APIView):
     @extend_schema(request=s.ExportStartSerializer, responses={202: s.TaskRunSerializer, **ERRORS})
     def post(self, request, slug):
         data = _valid(s.ExportStartSerializer, request.data)
+        # Names are looked up in this project only: one of another project is "not found", as a missing one.
+        if data.get("model") and data["layer"] == "model" and names.version_in(self.project, data["model"]) is None:
+            raise Http404(f"No predictions of {data['model']!r} in this project.")
+        if data.get("annotator") and names.annotator_in(self.project, data["annotator"]) is None:
+            raise Http404(f"No annotator {data['annotator']!r} in this project.")
         try:
             run = services.start_export(
                 self.project,
@@ -760,12 +765,13 @@ class Evaluation(APIView):
         extractor = scoring.version_named(name, self.project) if name else selectors.latest_extractor(self.project)
         if extractor is None:
             raise Http404(f"No extractor version {name!r} in this project." if name else "No predictions in this project yet.")
-        scored = scoring.score(self.project, extractor)
+        scored = scoring.score(self.project, extractor, store=False)  # a GET stores nothing
+        run = scoring.stored_run(self.project, extractor, scored.gold, scored.results)
         results = scored.results
         return Response(
             {
                 "extractor": extractor.version,
-                "evaluation_run": scored.run.pk if scored.run else None,
+                "evaluation_run": run.pk if run else None,
                 "gold_documents": len(scored.gold.documents),
                 "predicted_documents": scored.predicted_documents,
                 "documents": results.get("documents", len(scored.gold.documents)),

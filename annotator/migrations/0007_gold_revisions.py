@@ -12,6 +12,7 @@ def first_revisions(apps, schema_editor):
     GoldSpan = apps.get_model("annotator", "GoldSpan")
     GoldRevision = apps.get_model("annotator", "GoldRevision")
     GoldChange = apps.get_model("annotator", "GoldChange")
+    Document.objects.filter(gold_at__isnull=False).update(reviewed_at=models.F("gold_at"))
     documents = Document.objects.filter(gold_at__isnull=False).values_list("pk", "gold_at", "gold_by_id")
     for begin in range(0, documents.count(), 1000):
         chunk = list(documents.order_by("pk")[begin : begin + 1000])
@@ -42,6 +43,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='document',
+            name='reviewed_at',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.AddField(
             model_name='annotation',
             name='basis',

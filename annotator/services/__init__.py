@@ -11,6 +11,7 @@ from .editing import (
     add_span,
     change_span,
     delete_span,
+    reopen,
     skip,
     start_annotation,
     submit,
@@ -32,8 +33,8 @@ from .prediction import (
     store_predictions,
 )
 from .projects import DEFAULT_LABELS, add_member, delete_label, ensure_project, remove_member, reset_work_order
-from .assignment import claim_next, has_open_slot
-from .review import accept, resolve, review_state, start_review
+from .assignment import ClaimRefused, claim_document, claim_next, has_open_slot
+from .review import GOLD, accept, rebuild, resolve, review_state, start_review
 from .background import (
     RunRefused,
     export_media_type,
@@ -78,6 +79,11 @@ __all__ = [
     "remove_member",
     "reset_work_order",
     "claim_next",
+    "claim_document",
+    "ClaimRefused",
+    "reopen",
+    "rebuild",
+    "GOLD",
     "has_open_slot",
     "accept",
     "resolve",

@@ -48,11 +48,14 @@ def work_order(project: Project) -> list[str]:
 
 
 def active_annotations(project: Project):
-    """Annotations that hold a slot: submitted ones and drafts touched within the claim time."""
+    """Annotations that hold a slot: submitted ones and drafts, except drafts claimed and never touched
+    for longer than the claim time (those go back to the pool). A draft someone worked on keeps its slot
+    however old it is: its owner can still submit it, and a document never gets more than k."""
     cutoff = timezone.now() - timedelta(minutes=project.claim_minutes)
-    return Annotation.objects.filter(kind=ANNOTATION).filter(
-        Q(status=Annotation.Status.SUBMITTED) | Q(status=Annotation.Status.DRAFT, updated_at__gte=cutoff)
-    )
+    untouched = Q(status=Annotation.Status.DRAFT, version=1, updated_at__lt=cutoff)
+    return Annotation.objects.filter(
+        kind=ANNOTATION, status__in=[Annotation.Status.SUBMITTED, Annotation.Status.DRAFT]
+    ).exclude(untouched)
 
 
 def with_open_slots(project: Project, documents):
@@ -86,7 +89,8 @@ def claim_next(project: Project, user) -> Document | None:
     """Return the user's next document, claiming a slot on it; None when nothing is left.
 
     A draft of the user's own comes first; then, in the project's work order,
-    a document the user has not annotated that still needs annotators.
+    a document the user has not annotated that still needs annotators (and
+    has no gold, unless the project says "annotate documents that have gold").
     """
     mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=ANNOTATION)
     order = work_order(project)
@@ -96,7 +100,10 @@ def claim_next(project: Project, user) -> Document | None:
         )
         if own_draft is not None:
             return own_draft
-        candidates = with_open_slots(project, project.documents.exclude(Exists(mine))).order_by(*order)
+        pool = project.documents.exclude(Exists(mine))
+        if not project.annotate_gold_documents:
+            pool = pool.filter(gold_at__isnull=True)
+        candidates = with_open_slots(project, pool).order_by(*order)
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
         candidates = candidates.only("id", "project_id", "text", "tokens", "order")
@@ -114,3 +121,34 @@ def claim_next(project: Project, user) -> Document | None:
                 return document
             passed_over.append(document.pk)
         return None
+
+
+class ClaimRefused(ValueError):
+    """A document the user asked for by id has all its annotators already."""
+
+
+def claim_document(document: Document, user) -> Annotation:
+    """Start the user's annotation of `document` by id, through the same locked path as claim_next.
+
+    Opening a document only shows it; this is what the Start button (or the
+    API's POST …/annotation/) does. The slot count is taken again while the
+    document's row is held (PostgreSQL) or inside the write transaction
+    (SQLite), so however many people claim at once, no document gets more
+    than k annotations. The user's own annotation is returned as it is.
+    """
+    project = document.project
+    existing = Annotation.objects.filter(document=document, annotator=user, kind=ANNOTATION).first()
+    if existing is not None:
+        existing.document = document
+        return existing
+    with transaction.atomic():
+        if connection.features.has_select_for_update:
+            Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
+        _release_stale_claims(project, document, user)
+        if not has_open_slot(document):
+            k = project.annotators_per_document
+            raise ClaimRefused(
+                f"This document already has its {k} annotator{'s' if k > 1 else ''}; "
+                f"use “Start annotating” for the next one that needs you."
+            )
+        return start_annotation(document, user)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from ..formats import EXPORT_FORMATS, FORMATS
@@ -108,6 +108,41 @@ def start_evaluation(project: Project, user=None, *, model: str | None = None) -
     return run
 
 
+# ---------------------------------------------------------------- a locked database
+
+
+# How often a worker's write is tried again when SQLite says "database is locked" (a long import holds
+# the write lock longer than the busy timeout), waiting 1, 2, 4, ... up to 30 s between tries.
+LOCK_RETRIES = 8
+
+
+def is_locked(error: Exception) -> bool:
+    """Whether a database error is SQLite's "database is locked" / "database is busy"."""
+    message = str(error).lower()
+    return isinstance(error, OperationalError) and ("locked" in message or "busy" in message)
+
+
+def retry_when_locked(function):
+    """Run `function` (one transaction of a worker) again when the database is locked, logging each wait.
+
+    Inside an outer transaction there is nothing to retry: the error goes up.
+    """
+
+    def run(*args, **kwargs):
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return function(*args, **kwargs)
+            except OperationalError as error:
+                if not is_locked(error) or attempt == LOCK_RETRIES - 1 or transaction.get_connection().in_atomic_block:
+                    raise
+                wait = min(30, 2**attempt)
+                logger.warning("%s: %s; trying again in %s s (try %s of %s)", function.__name__, error, wait, attempt + 2, LOCK_RETRIES)
+                time.sleep(wait)
+
+    run.__name__, run.__doc__, run.__wrapped__ = function.__name__, function.__doc__, function
+    return run
+
+
 # ---------------------------------------------------------------- leases
 
 
@@ -159,6 +194,7 @@ def _finish(run: TaskRun, status: str = Status.DONE) -> None:
     run.leases = {}
 
 
+@retry_when_locked
 def _fail(run_id: int, message: str) -> None:
     with transaction.atomic():
         run = _locked(run_id)
@@ -298,6 +334,7 @@ def _open_chunks(run: TaskRun) -> int:
     )
 
 
+@retry_when_locked
 def _claim_chunk(run_id: int, task_id: str | None) -> tuple[TaskRun, int, str] | None:
     """Take the first chunk of the run that is neither finished nor held; None when there is none."""
     with transaction.atomic():
@@ -381,6 +418,7 @@ def _predict_range(run: TaskRun, index: int, token: str, extractor, version: Ext
     return stored
 
 
+@retry_when_locked
 def _write(run_id: int, index: int, token: str, version, labels, batch) -> int:
     """Store a batch of predictions and count it on the run, in one transaction.
 
@@ -409,6 +447,7 @@ def _write(run_id: int, index: int, token: str, version, labels, batch) -> int:
     return 0
 
 
+@retry_when_locked
 def _end_chunk(run_id: int, index: int, token: str, error: str | None = None) -> None:
     with transaction.atomic():
         run = _locked(run_id)

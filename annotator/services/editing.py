@@ -6,26 +6,35 @@ one compare-and-set UPDATE, and is logged in the append-only EditEvent table.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .. import offsets
+from ..adjudication import Item
 from ..models import (
     Annotation,
     AnnotationSpan,
     Document,
     EditEvent,
-    GoldSpan,
     Label,
     Prediction,
 )
+from . import gold
 
 Origin = AnnotationSpan.Origin
 Action = EditEvent.Action
 
 class EditRefused(ValueError):
     """An edit that cannot be applied as asked (overlap, outside the text, unknown label)."""
+
+
+SUBMITTED = (
+    "This annotation is submitted. Reopen it (the Reopen button, or R) to change it; "
+    "it then leaves the review queue until you submit it again."
+)
 
 
 class StaleEdit(Exception):
@@ -74,19 +83,37 @@ def start_annotation(document: Document, user) -> Annotation:
     return annotation
 
 
-def _bump(annotation: Annotation, expected_version: int, elapsed: float = 0.0, **changes) -> None:
+def _bump(
+    annotation: Annotation, expected_version: int, elapsed: float = 0.0, *, while_submitted: bool = False, **changes
+) -> None:
     """Advance the annotation's version if it is still `expected_version`, else raise StaleEdit.
 
-    The compare-and-set is one UPDATE, so two tabs can never both win.
+    The compare-and-set is one UPDATE, so two tabs can never both win. A
+    submitted annotation is not edited (unless `while_submitted`, for the
+    steps that change its state): it must be reopened on purpose first. A
+    stale version is told before that.
     """
     elapsed = min(max(float(elapsed or 0), 0.0), 3600.0)
-    updated = Annotation.objects.filter(pk=annotation.pk, version=expected_version).update(
+    rows = Annotation.objects.filter(pk=annotation.pk, version=expected_version)
+    if not while_submitted:
+        rows = rows.exclude(status=Annotation.Status.SUBMITTED)
+    updated = rows.update(
         version=F("version") + 1, time_spent=F("time_spent") + elapsed, updated_at=timezone.now(), **changes
     )
     if not updated:
-        current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True).first()
-        raise StaleEdit(current or 0)
+        current = Annotation.objects.filter(pk=annotation.pk).values_list("version", "status").first()
+        if current is not None and current[0] == expected_version:
+            raise EditRefused(SUBMITTED)
+        raise StaleEdit(current[0] if current else 0)
     annotation.refresh_from_db(fields=["version", "time_spent", "status", "updated_at", "submitted_at"])
+
+
+def check_version(annotation: Annotation, version) -> None:
+    """Raise StaleEdit if the annotation is no longer at `version`: a stale client hears that before
+    any other refusal (an overlap, a missing span), which would describe a state it has not seen."""
+    current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True).first()
+    if current != version:
+        raise StaleEdit(current or 0)
 
 
 def _span_state(span: AnnotationSpan) -> dict:
@@ -114,12 +141,13 @@ def _check_free(annotation: Annotation, start: int, end: int, ignore: Annotation
 
 
 def _reopen_fields(annotation: Annotation) -> dict:
-    """An edit to a submitted annotation reopens it; its gold stays until it is submitted again."""
-    return {"status": Annotation.Status.DRAFT} if annotation.status != Annotation.Status.DRAFT else {}
+    """An edit to a skipped annotation takes it up again (a submitted one must be reopened first)."""
+    return {"status": Annotation.Status.DRAFT} if annotation.status == Annotation.Status.SKIPPED else {}
 
 
 def add_span(annotation: Annotation, user, *, version: int, start: int, end: int, label_id, elapsed: float = 0) -> AnnotationSpan:
     """Add a span snapped to whole tokens."""
+    check_version(annotation, version)
     document = annotation.document
     snapped = offsets.snap(int(start), int(end), document.tokens)
     if snapped is None:
@@ -155,6 +183,7 @@ def change_span(
     elapsed: float = 0,
 ) -> AnnotationSpan:
     """Change a span's label and/or extent (new offsets snap to tokens; `step` moves one edge a token)."""
+    check_version(annotation, version)
     span = _get_span(annotation, span_id)
     before = _span_state(span)
     tokens = annotation.document.tokens
@@ -183,6 +212,7 @@ def change_span(
 
 
 def delete_span(annotation: Annotation, user, *, version: int, span_id, elapsed: float = 0) -> None:
+    check_version(annotation, version)
     span = _get_span(annotation, span_id)
     with transaction.atomic():
         _bump(annotation, version, elapsed, **_reopen_fields(annotation))
@@ -197,15 +227,27 @@ def _find(annotation: Annotation, state: dict) -> AnnotationSpan | None:
 
 def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> EditEvent | None:
     """Undo the latest span edit not yet undone; the undo is itself logged (and saved at once)."""
+    check_version(annotation, version)
+    if Annotation.objects.filter(pk=annotation.pk, status=Annotation.Status.SUBMITTED).exists():
+        raise EditRefused(SUBMITTED)
     event = (
         annotation.events.filter(
-            action__in=[Action.ADD, Action.CHANGE, Action.DELETE, Action.RESOLVE], undone_by__isnull=True
+            action__in=[Action.ADD, Action.CHANGE, Action.DELETE, Action.RESOLVE, Action.REOPEN], undone_by__isnull=True
         )
         .order_by("-id")
         .first()
     )
     if event is None:
         raise EditRefused("Nothing to undo.")
+    if event.action == Action.REOPEN:
+        # Undoing the reopen: back to submitted, as it was (its submission time included).
+        with transaction.atomic():
+            submitted_at = event.before.get("submitted_at")
+            _bump(
+                annotation, version, elapsed, status=Annotation.Status.SUBMITTED,
+                submitted_at=datetime.fromisoformat(submitted_at) if submitted_at else timezone.now(),
+            )
+            return _log(annotation, user, Action.UNDO, before=event.after, after=event.before, undoes=event)
     with transaction.atomic():
         _bump(annotation, version, elapsed, **_reopen_fields(annotation))
         if event.action == Action.RESOLVE:
@@ -232,25 +274,6 @@ def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> E
         return _log(annotation, user, Action.UNDO, before=event.after, after=event.before, undoes=event)
 
 
-def write_gold(annotation: Annotation, user, when) -> int:
-    """Make the annotation's spans the document's gold, decided by `user` at `when`."""
-    spans = list(annotation.spans.all())
-    GoldSpan.objects.filter(document_id=annotation.document_id).delete()
-    GoldSpan.objects.bulk_create(
-        GoldSpan(
-            document_id=annotation.document_id,
-            label_id=s.label_id,
-            start=s.start,
-            end=s.end,
-            source_annotation=annotation,
-            decided_by=user,
-        )
-        for s in spans
-    )
-    Document.objects.filter(pk=annotation.document_id).update(gold_at=when, gold_by=user)
-    return len(spans)
-
-
 def replace_spans(annotation: Annotation, old: list[dict], new: list[dict]) -> None:
     """Swap the spans `old` (states as logged) for `new` in the annotation."""
     for state in old:
@@ -269,25 +292,51 @@ def replace_spans(annotation: Annotation, old: list[dict], new: list[dict]) -> N
         )
 
 
-def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:
-    """Submit the annotation.
+def items_of(annotation: Annotation) -> list[Item]:
+    return sorted(Item(s.start, s.end, s.label.name) for s in annotation.spans.select_related("label"))
 
-    A reviewer's submission is the document's gold. An annotator's becomes
-    gold at once only when the project asks for no review (one annotator per
-    document and no approval step).
+
+def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:
+    """Submit an annotator's annotation; with k = 1 and no review step it may become the gold.
+
+    It becomes a gold revision at once only when the project asks for no
+    review (one annotator per document, no approval step) and either the
+    document has no gold yet or the manager chose "submissions replace
+    gold". Otherwise it waits in the review queue: a submission never
+    replaces gold by itself. (A reviewer's copy is accepted by review.accept.)
     """
+    if annotation.kind != Annotation.Kind.ANNOTATION:
+        raise EditRefused("A review is accepted, not submitted.")
     now = timezone.now()
-    project = annotation.document.project
+    document = annotation.document
+    project = document.project
     with transaction.atomic():
+        gold.lock_documents([document.pk])  # one submission or review decision on a document at a time
         _bump(annotation, version, elapsed, status=Annotation.Status.SUBMITTED, submitted_at=now)
-        if annotation.kind == Annotation.Kind.REVIEW or not project.needs_review:
-            count = write_gold(annotation, user, now)
-        else:
-            count = annotation.spans.count()
-        _log(annotation, user, Action.SUBMIT, after={"spans": count})
+        items = items_of(annotation)
+        written = None
+        has_gold = Document.objects.filter(pk=document.pk, gold_at__isnull=False).exists()
+        if not project.needs_review and (not has_gold or project.submissions_replace_gold):
+            written = gold.record(
+                document, items, how=gold.How.AUTO, user=user, source_annotation=annotation, note="k = 1 submission"
+            )
+            if written is None:
+                gold.confirm(document)  # the same as the gold: nothing to review
+        _log(annotation, user, Action.SUBMIT, after={"spans": len(items), "gold_revision": getattr(written, "number", None)})
+
+
+def reopen(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:
+    """Take a submitted annotation back to draft, on purpose; undo puts it back as submitted."""
+    if annotation.status != Annotation.Status.SUBMITTED:
+        raise EditRefused("Only a submitted annotation can be reopened.")
+    before = {"status": annotation.status, "submitted_at": annotation.submitted_at.isoformat() if annotation.submitted_at else None}
+    with transaction.atomic():
+        _bump(annotation, version, elapsed, while_submitted=True, status=Annotation.Status.DRAFT)
+        _log(annotation, user, Action.REOPEN, before=before, after={"status": Annotation.Status.DRAFT})
 
 
 def skip(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:
+    """Give the document back: a skipped annotation holds no slot and is not reviewed."""
     with transaction.atomic():
         _bump(annotation, version, elapsed, status=Annotation.Status.SKIPPED)
         _log(annotation, user, Action.SKIP)

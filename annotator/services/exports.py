@@ -28,6 +28,7 @@ from ..formats.archive import write_directory, zip_stream
 from ..formats.jsonio import line_bytes, loads
 from ..formats.records import describe
 from ..models import Annotation, AnnotationSpan, Document, ExtractorVersion, GoldSpan, PredictedSpan, Project
+from . import gold
 from .imports import roomy_cache
 
 Progress = Callable[[int, int], None] | None
@@ -71,14 +72,26 @@ class LayerReader:
     unknown layer or missing predictions.
     """
 
-    def __init__(self, project: Project, layer: str, *, model: str | None = None, annotator=None, chunk_size: int = 900):
-        self.project, self.layer, self.chunk_size = project, layer, chunk_size
+    def __init__(
+        self,
+        project: Project,
+        layer: str,
+        *,
+        model: str | None = None,
+        annotator=None,
+        chunk_size: int = 900,
+        as_of: datetime | None = None,
+    ):
+        self.project, self.layer, self.chunk_size, self.as_of = project, layer, chunk_size, as_of
+        if as_of is not None and layer != "gold":
+            raise ValueError("--as-of reads the gold's history; other layers have none")
         self.documents = self.spans = 0
         documents = project.documents.order_by("order", "id")
         self.version = None
         self.annotations = None
         if layer == "gold":
-            documents = documents.filter(gold_at__isnull=False)
+            # The current gold, or the documents that had gold at `as_of` (their spans then, replayed).
+            documents = documents.filter(gold_at__isnull=False) if as_of is None else documents.filter(gold.had_gold_at(as_of))
         elif layer == "model":
             self.version = (
                 ExtractorVersion.objects.filter(version=model).first() if model else selectors.latest_extractor(project)
@@ -149,7 +162,10 @@ class LayerReader:
     def _querysets(self, chunk: list[int]) -> list:
         documents = Document.objects.filter(id__in=chunk).order_by("order", "id")
         queries = [documents.values_list("id", "external_id", "title", "text", "meta")]
-        if self.layer == "gold":
+        if self.layer == "gold" and self.as_of is not None:
+            alive = gold.alive_at(self.as_of).filter(revision__document_id__in=chunk)
+            queries.append(_json_columns(alive, "revision__document_id", "start", "end", "label_id"))
+        elif self.layer == "gold":
             queries.append(_json_columns(GoldSpan.objects.filter(document_id__in=chunk), "document_id", "start", "end", "label_id"))
         elif self.layer == "model":
             queries.append(
@@ -367,6 +383,7 @@ def export_layer(
     seed: int = 0,
     progress: Progress = None,
     on_problem: Callable[[str], None] | None = None,
+    as_of: datetime | None = None,
 ) -> ExportResult:
     """Write a layer in `fmt` to `output`: a file path, an open binary stream, or (brat, or a split) a folder.
 
@@ -404,7 +421,7 @@ def export_layer(
         return counted(reader, part)((record.id, len(record.spans), record) for record in reader)
 
     parts = [None] if split is None else ["train", "dev"]
-    readers = [LayerReader(project, layer, model=model, annotator=annotator) for _ in parts]
+    readers = [LayerReader(project, layer, model=model, annotator=annotator, as_of=as_of) for _ in parts]
     if not isinstance(output, (str, Path)):
         for chunk in _encoded(readers[0], fmt, layer, report, counted(readers[0], None)):
             output.write(chunk)
@@ -463,7 +480,9 @@ def export_choices(project: Project) -> dict:
     }
 
 
-def download(project: Project, *, fmt: str, layer: str, model: str | None = None, annotator=None) -> tuple[str, str, Iterator[bytes]]:
+def download(
+    project: Project, *, fmt: str, layer: str, model: str | None = None, annotator=None, as_of: datetime | None = None
+) -> tuple[str, str, Iterator[bytes]]:
     """(file name, media type, bytes) of a layer's export for a web download, streamed as it is read.
 
     Raises ValueError before anything is read for an unknown format, layer or model.
@@ -471,7 +490,7 @@ def download(project: Project, *, fmt: str, layer: str, model: str | None = None
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
     module = FORMATS[fmt]
-    reader = LayerReader(project, layer, model=model, annotator=annotator)
+    reader = LayerReader(project, layer, model=model, annotator=annotator, as_of=as_of)
     suffix = ".zip" if module.KIND == "files" else module.SUFFIX
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"{project.slug}-{layer}-{fmt}-{stamp}{suffix}"

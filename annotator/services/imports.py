@@ -31,10 +31,11 @@ from ..models import (
     Document,
     EditEvent,
     ExtractorVersion,
-    GoldSpan,
     Project,
     content_hash,
 )
+from ..formats.records import ANNOTATED, EMPTY
+from . import gold as gold_store
 from .prediction import store_predictions
 
 Origin = AnnotationSpan.Origin
@@ -52,6 +53,9 @@ class ImportResult:
     spans: int = 0
     skipped: list[str] = field(default_factory=list)
     invalid: int = 0  # records left out by skip_invalid
+    revisions: int = 0  # gold revisions written
+    unchanged: int = 0  # documents whose gold the file left as it was
+    not_annotated: int = 0  # records without an annotation: their text was imported, their layer left alone
     problems: list[str] = field(default_factory=list)  # what they were (web imports)
 
     def __str__(self):
@@ -59,6 +63,10 @@ class ImportResult:
             f"{self.documents_created} new documents, {self.documents_existing} already there, "
             f"{self.spans} spans stored"
         )
+        if self.revisions or self.unchanged:
+            text += f"; {self.revisions} new gold revisions, {self.unchanged} documents' gold unchanged"
+        if self.not_annotated:
+            text += f"; {self.not_annotated} records without an annotation (text only, their layer left as it was)"
         if self.invalid:
             text += f"; {self.invalid} invalid records skipped"
         if self.skipped:
@@ -186,11 +194,24 @@ def _title(record: Record) -> str:
 class _Writer:
     """Store chunks of checked records: their documents, and their spans in one layer."""
 
-    def __init__(self, project: Project, layer: str, *, model: str | None, annotator, has_spans: bool, result: ImportResult):
+    def __init__(
+        self,
+        project: Project,
+        layer: str,
+        *,
+        model: str | None,
+        annotator,
+        has_spans: bool,
+        result: ImportResult,
+        empty_is_gold: bool = False,
+        how: str = gold_store.How.IMPORT,
+        user=None,
+    ):
         if layer not in LAYERS:
             raise FormatError(f"unknown layer {layer!r} (gold, model or annotations)")
         self.project, self.layer, self.has_spans, self.result = project, layer, has_spans, result
         self.annotator = annotator
+        self.empty_is_gold, self.how, self.user = empty_is_gold, how, user
         self.labels = {label.name: label for label in project.labels.all()}
         self.next_order = (project.documents.order_by("-order").values_list("order", flat=True).first() or 0) + 1
         self.version = None
@@ -202,7 +223,7 @@ class _Writer:
             )
         if has_spans and layer == "annotations" and annotator is None:
             raise FormatError("spans for the annotations layer need an annotator (--annotator USERNAME)")
-        self.documents = _DocumentRows(project, gold=has_spans and layer == "gold")
+        self.documents = _DocumentRows(project)
 
     def write(self, records: list[Record]) -> None:
         ids, new = self._documents_for(records)
@@ -212,6 +233,8 @@ class _Writer:
         # (the last for gold and annotations, which replace; the first for predictions, which never change).
         pairs = {}
         for pk, record in zip(ids, records):
+            if not self._carries_layer(record):
+                continue
             if self.layer == "model":
                 pairs.setdefault(pk, (pk, record))
             else:
@@ -236,6 +259,17 @@ class _Writer:
         else:
             self.result.spans += _import_annotations(self.annotator, self.labels, documents, [r for _, r in pairs])
 
+    def _carries_layer(self, record: Record) -> bool:
+        """Whether the record's spans are its layer's: a task nobody annotated (or skipped) is text
+        only, and an explicit empty annotation is gold only when the import says so."""
+        status = getattr(record, "status", ANNOTATED)
+        if status == ANNOTATED:
+            return True
+        if status == EMPTY and (self.empty_is_gold or self.layer != "gold"):
+            return True
+        self.result.not_annotated += 1
+        return False
+
     def _documents_for(self, records: list[Record]) -> tuple[list[int], set[int]]:
         """The document id of each record, creating those whose text is new; and the ids of the new ones."""
         hashes = [content_hash(r.text) for r in records]
@@ -256,15 +290,17 @@ class _Writer:
         return [existing[h] for h in hashes], set(new.values())
 
     def _gold(self, pairs, new: set[int]) -> None:
-        old = [pk for pk, _ in pairs if pk not in new]
-        if old:
-            GoldSpan.objects.filter(document_id__in=old).delete()
-            Document.objects.filter(pk__in=old).update(gold_at=timezone.now())
+        """A new gold revision for each document whose gold the file changes (none where it is the same)."""
         labels = {name: label.pk for name, label in self.labels.items()}
-        decided_at = GoldSpan._meta.get_field("decided_at").get_db_prep_save(timezone.now(), connection)
-        rows = [(pk, labels[s.label], s.start, s.end, decided_at) for pk, r in pairs for s in r.spans]
-        _insert(GoldSpan, ("document", "label", "start", "end", "decided_at"), rows)
-        self.result.spans += len(rows)
+        written = gold_store.record_many(
+            self.project,
+            {pk: [(s.start, s.end, labels[s.label]) for s in r.spans] for pk, r in pairs},
+            how=self.how,
+            user=self.user,
+        )
+        self.result.spans += sum(len(r.spans) for _, r in pairs)
+        self.result.revisions += written.revisions
+        self.result.unchanged += written.unchanged
 
 
 class _DocumentRows:
@@ -273,7 +309,7 @@ class _DocumentRows:
     bulk_create builds a model instance per document and prepares its
     fourteen fields one by one, about 35 µs a document on top of the
     INSERT. Here the fields every new document shares (project, defaults,
-    created_at, gold_at) are prepared once, by the fields themselves, and
+    created_at) are prepared once, by the fields themselves, and
     the token offsets are packed straight from the text
     (formats.tokens.packed_token_offsets, the bytes TokensField stores,
     without the list of pairs between); the database still checks its
@@ -282,8 +318,8 @@ class _DocumentRows:
 
     OWN = ("external_id", "title", "text", "content_hash", "tokens", "meta", "order")
 
-    def __init__(self, project: Project, *, gold: bool):
-        self.project, self.gold = project, gold
+    def __init__(self, project: Project):
+        self.project = project
         fields = {f.name: f for f in Document._meta.concrete_fields if not f.primary_key}
         self.meta_field = fields["meta"]
         self.shared = [f for name, f in fields.items() if name not in self.OWN]
@@ -294,7 +330,8 @@ class _DocumentRows:
 
     def insert(self, records: dict[str, Record], order: int) -> int:
         """Insert a document per (content hash, record), numbered from `order`; return the next number."""
-        template = Document(project=self.project, gold_at=timezone.now() if self.gold else None)
+        # No gold here: a document's gold comes only with its first revision (services.gold).
+        template = Document(project=self.project)
         shared = tuple(f.get_db_prep_save(f.pre_save(template, True), connection) for f in self.shared)
         prepare_meta = self.meta_field.get_db_prep_save
         rows = []
@@ -342,32 +379,6 @@ def roomy_cache(megabytes: int = 64):
             cursor.execute(f"PRAGMA cache_size = {int(size)}")
 
 
-def _insert(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT plain rows, many to a statement.
-
-    bulk_create builds and checks a model instance per row, about 25 µs; an
-    import of 1,500 documents a second with 30 spans each has 20 µs a span
-    for everything. The rows here are ids, offsets and one prepared value,
-    which need no conversion, and the database still checks its constraints.
-    A statement of many rows (`INSERT ... VALUES (...), (...), ...`) costs
-    SQLite half what one statement a row does (executemany).
-    """
-    if not rows:
-        return
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
-    group = f"({', '.join(['%s'] * len(fields))})"
-    per_statement = max(1, min(1000, (connection.features.max_query_params or 1 << 16) // len(fields)))
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
-    full = head + ", ".join([group] * per_statement)
-    with connection.cursor() as cursor:
-        for begin in range(0, len(rows), per_statement):
-            part = rows[begin : begin + per_statement]
-            sql = full if len(part) == per_statement else head + ", ".join([group] * len(part))
-            cursor.execute(sql, [value for row in part for value in row])
-
-
 def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     chunk: list[Record] = []
     for record in records:
@@ -401,16 +412,23 @@ def import_records(
     has_spans: bool = True,
     chunk_size: int = 500,
     progress: Callable[[], None] | None = None,
+    empty_is_gold: bool = False,
+    how: str = gold_store.How.IMPORT,
+    user=None,
 ) -> ImportResult:
     """Store checked records: their documents, and their spans in `layer`, in one transaction.
 
-    gold replaces a document's gold spans; model adds predictions of the
+    gold writes a new gold revision where it differs (`how` and `user` say
+    who and how, e.g. the API); model adds predictions of the
     named model (a document that already has them is left alone: predictions
     are never edited); annotations replace the annotator's spans.
     """
     result = ImportResult()
     with transaction.atomic():
-        writer = _Writer(project, layer, model=model, annotator=annotator, has_spans=has_spans, result=result)
+        writer = _Writer(
+            project, layer, model=model, annotator=annotator, has_spans=has_spans, result=result,
+            empty_is_gold=empty_is_gold, how=how, user=user,
+        )
         for chunk in _batched(records, chunk_size):
             writer.write(chunk)
             if progress:
@@ -478,6 +496,8 @@ def import_file(
     on_invalid: Callable[[FormatError], None] | None = None,
     progress: Progress = None,
     chunk_size: int = 500,
+    empty_is_gold: bool = False,
+    user=None,
 ) -> ImportResult:
     """Import one file as a stream, in one transaction.
 
@@ -486,7 +506,7 @@ def import_file(
     `on_invalid` (located in the file) and left out, and the rest is stored.
     `progress(done, total)` hears how many bytes have been read.
     """
-    user = _user(layer, annotator)
+    owner = _user(layer, annotator)
     path = Path(path)
     result = ImportResult()
 
@@ -504,7 +524,10 @@ def import_file(
         labels = set(project.labels.values_list("name", flat=True))
         checked = _checked(records, labels, invalid if skip_invalid else None)
         with roomy_cache(), transaction.atomic():
-            writer = _Writer(project, layer, model=model, annotator=user, has_spans=FORMATS[fmt].HAS_SPANS, result=result)
+            writer = _Writer(
+                project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS, result=result,
+                empty_is_gold=empty_is_gold, user=user,
+            )
             for chunk in _batched(checked, chunk_size):
                 writer.write(chunk)
                 if progress:

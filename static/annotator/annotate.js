@@ -184,9 +184,26 @@ function moveSelection(direction) {
   selectSpan(all[next].dataset.span);
 }
 
+// Steps that need a yes first: reopening submitted work, and accepting a review that removes gold spans.
+function confirmed(name) {
+  const box = root();
+  if (name === "reopen") {
+    return confirm("Reopen this submitted work to change it? It leaves the review queue until it is submitted again (Ctrl+Z undoes the reopen).") ? {} : null;
+  }
+  if (name === "skip") {
+    return confirm("Skip this document? It goes back to the pool for others, and you get the next one.") ? {} : null;
+  }
+  if (name === "submit" && box && Number(box.dataset.removes || 0) > 0) {
+    return confirm(`Accepting removes or relabels ${box.dataset.removes} span(s) of the current gold (${box.dataset.changes}). Accept?`) ? { confirm: 1 } : null;
+  }
+  return {};
+}
+
 function submitForm(name) {
   const form = document.querySelector(`form[data-command-form="${name}"]`);
-  if (form) send(form.action);
+  if (!form) return;
+  const extra = confirmed(name);
+  if (extra) send(form.action, extra);
 }
 
 function toggleHelp() {
@@ -227,6 +244,14 @@ function onKeyDown(event) {
   } else if (key === "Enter" && !event.shiftKey && !target.closest("button, a, summary")) {
     event.preventDefault();
     submitForm("submit");
+  } else if ((key === "R" || (key === "r" && !root()?.dataset.resolveUrl)) && !event.altKey) {
+    if (document.querySelector('form[data-command-form="reopen"]')) {
+      event.preventDefault();
+      submitForm("reopen");
+    }
+  } else if (key === "B" && !event.altKey && document.querySelector('form[data-command-form="rebuild"]')) {
+    event.preventDefault();
+    submitForm("rebuild");
   } else if ((key === "ArrowLeft" || key === "ArrowRight") && selectedId) {
     const direction = key === "ArrowRight" ? 1 : -1;
     event.preventDefault();
@@ -303,7 +328,7 @@ function onSubmit(event) {
   const form = event.target.closest("form[data-command-form]");
   if (!form) return;
   event.preventDefault();
-  send(form.action);
+  submitForm(form.dataset.commandForm);
 }
 
 // Keep the label buttons from taking the text selection away on mousedown.

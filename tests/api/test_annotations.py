@@ -38,13 +38,15 @@ def test_next_answers_204_when_nothing_is_left(project, as_user):
 
 def test_open_a_given_document_and_the_k_rule(project, docs, mine, as_user):
     other, client = as_user(ANNOTATOR, "other")
-    # k = 1 and "ann" holds docs[0]: another annotator may not start it, a manager may.
-    assert client.post(url(project, f"documents/{docs[0].pk}/annotation/")).status_code == 403
+    # k = 1 and "ann" holds docs[0]: nobody else may start it, not even a manager (409, the slots are taken).
+    assert client.post(url(project, f"documents/{docs[0].pk}/annotation/")).status_code == 409
     created = client.post(url(project, f"documents/{docs[1].pk}/annotation/"))
     assert created.status_code == 201
     assert client.post(url(project, f"documents/{docs[1].pk}/annotation/")).status_code == 200
     _, boss = as_user(MANAGER)
-    assert boss.post(url(project, f"documents/{docs[0].pk}/annotation/")).status_code == 201
+    refused = boss.post(url(project, f"documents/{docs[0].pk}/annotation/"))
+    assert refused.status_code == 409 and "already has its 1 annotator" in refused.json()["detail"]
+    assert boss.post(url(project, f"documents/{docs[2].pk}/annotation/")).status_code == 201
 
 
 def test_annotators_see_only_their_own_annotations(project, docs, mine, as_user):

@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 from annotator import services
 from annotator.formats import EXPORT_FORMATS
 from annotator.management.base import ProjectCommand
+from annotator.services import gold
 
 
 class Command(ProjectCommand):
@@ -29,6 +30,11 @@ class Command(ProjectCommand):
             help="Write a folder with train and dev parts, DEV_FRACTION of the documents in dev (e.g. 0.2).",
         )
         parser.add_argument("--seed", type=int, default=0, help="Seed of the train/dev split (default: %(default)s).")
+        parser.add_argument(
+            "--as-of",
+            metavar="ISO-8601-TIME",
+            help="--layer gold: the gold as it stood at that time (e.g. 2026-12-01T14:30:00Z; no offset: server time).",
+        )
 
     def handle(self, *args, **options):
         project = self.project(options)
@@ -48,6 +54,12 @@ class Command(ProjectCommand):
                 self.stderr.write(f"{options['output']}: {message}")
             shown.append(1)
 
+        as_of = None
+        if options.get("as_of"):
+            try:
+                as_of = gold.parse_as_of(options["as_of"])
+            except gold.GoldRefused as error:
+                raise CommandError(f"--as-of: {error}") from None
         output = sys.stdout.buffer if options["output"] == "-" else options["output"]
         try:
             result = services.export_layer(
@@ -61,6 +73,7 @@ class Command(ProjectCommand):
                 seed=options["seed"],
                 progress=self.progress(f"export {options['layer']}"),
                 on_problem=problem,
+                as_of=as_of,
             )
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from None

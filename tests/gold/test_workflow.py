@@ -1,0 +1,211 @@
+"""The workflow never loses gold: review from the truth, stale copies, k = 1, viewing vs claiming, reopen, states."""
+
+import pytest
+from django.urls import reverse
+
+from annotator import selectors, services, states
+from annotator.adjudication import Item
+from annotator.models import Annotation, GoldRevision, Membership
+from annotator.services import gold
+
+from ..conftest import ARTICLE, make_document
+
+MOSUL = ARTICLE.index("Mosul")
+RAQQA = ARTICLE.index("Raqqa")
+SYRIA = ARTICLE.index("Syria")
+ISIS = ARTICLE.index("Islamic State")
+GOLD = [Item(MOSUL, MOSUL + 5, "LOCATION"), Item(RAQQA, RAQQA + 5, "LOCATION"), Item(SYRIA, SYRIA + 5, "LOCATION")]
+
+
+@pytest.fixture
+def reviewer(make_user, project):
+    return make_user("rita", role=Membership.Role.REVIEWER, project=project)
+
+
+@pytest.fixture
+def with_gold(document):
+    gold.record(document, GOLD, how=gold.How.IMPORT)
+    return document
+
+
+def accept_all(review, user, *, choice=None, confirm=False):
+    """Settle every disagreement (taking `choice`'s version, or keeping the copy) and accept."""
+    state = services.review_state(review)
+    for conflict in state.open_conflicts:
+        services.resolve(review, user, version=review.version, conflict=conflict.key, choice=choice or "keep")
+        review.refresh_from_db()
+    return services.accept(review, user, version=review.version, confirm=confirm)
+
+
+def test_opening_a_review_before_any_submission_keeps_the_gold(with_gold, reviewer):
+    """The first wipe: an empty frozen copy accepted with Enter took 508 spans to 0."""
+    review = services.start_review(with_gold, reviewer)
+    assert sorted(Item(s.start, s.end, s.label.name) for s in review.spans.select_related("label")) == GOLD
+    assert services.accept(review, reviewer, version=review.version) is None  # nothing changes: no revision
+    assert gold.current_items(with_gold) == GOLD and GoldRevision.objects.count() == 1
+
+
+def test_review_copy_made_early_is_stale_after_submissions(with_gold, reviewer, make_user, project, fake_extractor):
+    """The second wipe: a copy frozen before the submissions was accepted over the gold."""
+    project.annotators_per_document = 2
+    project.save()
+    review = services.start_review(with_gold, reviewer)
+    services.predict_documents(project)
+    for name in ("alice", "bob"):
+        user = make_user(name, project=project)
+        annotation = services.claim_document(with_gold, user)
+        services.submit(annotation, user, version=annotation.version)
+    review.refresh_from_db()
+    state = services.review_state(review)
+    assert state.stale
+    with pytest.raises(services.EditRefused, match="rebuild"):
+        services.accept(review, reviewer, version=review.version)
+    assert gold.current_items(with_gold) == GOLD
+    services.rebuild(review, reviewer, version=review.version)
+    review.refresh_from_db()
+    state = services.review_state(review)
+    assert not state.stale and services.GOLD in state.sets
+    # The gold and the annotators (the fake extractor's spans) disagree: shown like any other disagreement.
+    assert state.conflicts and all(services.GOLD in dict(c.options) for c in state.conflicts)
+    accept_all(review, reviewer, choice=services.GOLD)
+    assert gold.current_items(with_gold) == GOLD
+
+
+def test_accepting_a_removal_needs_confirmation(with_gold, reviewer):
+    review = services.start_review(with_gold, reviewer)
+    mosul = review.spans.get(start=MOSUL)
+    services.delete_span(review, reviewer, version=review.version, span_id=mosul.pk)
+    review.refresh_from_db()
+    state = services.review_state(review)
+    assert [i.start for i in state.changes.removed] == [MOSUL] and state.changes.summary() == "1 removed"
+    with pytest.raises(services.EditRefused, match="confirm"):
+        services.accept(review, reviewer, version=review.version)
+    assert gold.current_items(with_gold) == GOLD
+    written = services.accept(review, reviewer, version=review.version, confirm=True)
+    assert (written.number, written.how, written.removed) == (2, "review", 1)
+    assert gold.current_items(with_gold) == GOLD[1:]
+    assert gold.items_at(with_gold, 1) == GOLD
+
+
+def test_a_stale_version_is_told_before_anything_else(with_gold, reviewer):
+    review = services.start_review(with_gold, reviewer)
+    with pytest.raises(services.StaleEdit):
+        services.accept(review, reviewer, version=review.version + 5)
+    with pytest.raises(services.StaleEdit):
+        services.resolve(review, reviewer, version=review.version + 5, conflict="nope", choice="neither")
+
+
+def test_k1_start_annotating_skips_gold_documents_unless_asked(with_gold, project, annotator):
+    fresh = make_document(project, text="Fighting spread to Deir ez-Zor.", order=2)
+    assert services.claim_next(project, annotator) == fresh
+    annotation = Annotation.objects.get(document=fresh, annotator=annotator)
+    services.skip(annotation, annotator, version=annotation.version)
+    assert services.claim_next(project, annotator) is None
+    project.annotate_gold_documents = True
+    project.save()
+    assert services.claim_next(project, annotator) == with_gold
+
+
+def test_k1_submission_on_gold_waits_for_review_unless_it_replaces(with_gold, project, annotator, fake_extractor):
+    services.predict_documents(project)
+    annotation = services.claim_document(with_gold, annotator)
+    services.submit(annotation, annotator, version=annotation.version)
+    assert gold.current_items(with_gold) == GOLD and GoldRevision.objects.count() == 1
+    assert selectors.state_counts(project)[states.WAITING] == 1
+    project.submissions_replace_gold = True
+    project.save()
+    with_gold.project = project
+    services.reopen(annotation, annotator, version=annotation.version)
+    annotation.refresh_from_db()
+    services.submit(annotation, annotator, version=annotation.version)
+    revision = GoldRevision.objects.get(number=2)
+    assert revision.how == "auto" and gold.items_at(with_gold, 1) == GOLD
+    assert selectors.state_counts(project)[states.REVIEWED] == 1
+
+
+def test_reopen_is_explicit_and_undo_restores_submitted(document, project, annotator, fake_extractor):
+    services.predict_documents(project)
+    annotation = services.claim_document(document, annotator)
+    services.submit(annotation, annotator, version=1)
+    annotation.refresh_from_db()
+    submitted_at = annotation.submitted_at
+    span = annotation.spans.first()
+    with pytest.raises(services.EditRefused, match="Reopen"):
+        services.delete_span(annotation, annotator, version=annotation.version, span_id=span.pk)
+    with pytest.raises(services.EditRefused, match="Reopen"):
+        services.undo(annotation, annotator, version=annotation.version)
+    services.reopen(annotation, annotator, version=annotation.version)
+    annotation.refresh_from_db()
+    assert annotation.status == "draft"
+    services.undo(annotation, annotator, version=annotation.version)
+    annotation.refresh_from_db()
+    assert annotation.status == "submitted" and annotation.submitted_at == submitted_at
+
+
+def test_viewing_is_not_claiming_over_http(client, document, project, annotator, make_user):
+    client.force_login(annotator)
+    page = reverse("annotate", args=[project.slug, document.pk])
+    assert "Start annotating this document" in client.get(page).content.decode()
+    assert not Annotation.objects.exists()
+    client.post(reverse("claim", args=[project.slug, document.pk]))
+    assert Annotation.objects.filter(annotator=annotator).count() == 1
+    other = make_user("other", project=project)
+    client.force_login(other)
+    assert "already has its 1 annotator" in client.get(page).content.decode()
+    client.post(reverse("claim", args=[project.slug, document.pk]))
+    assert Annotation.objects.count() == 1
+
+
+def test_gold_page_shows_history_diff_and_restores(client, with_gold, project, reviewer, annotator):
+    gold.record(with_gold, GOLD[:1], how=gold.How.REVIEW, user=reviewer)
+    client.force_login(reviewer)
+    page = reverse("gold", args=[project.slug, with_gold.pk])
+    content = client.get(page).content.decode()
+    assert "Import" in content and "Review" in content and "rita" in content
+    assert "From revision 1 to 2: 2 removed" in content and "Raqqa" in content
+    response = client.post(reverse("gold_restore", args=[project.slug, with_gold.pk]), {"revision": 1})
+    assert response.status_code == 302
+    assert gold.current_items(with_gold) == GOLD and GoldRevision.objects.get(number=3).restored_from == 1
+    client.force_login(annotator)  # annotators never see the gold
+    assert client.get(page).status_code == 403
+    assert client.post(reverse("gold_restore", args=[project.slug, with_gold.pk]), {"revision": 2}).status_code == 403
+    assert GoldRevision.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_sql_states_match_the_rule_on_rows(project):
+    """Every combination as real rows: the SQL state equals the Python rule."""
+    from datetime import datetime, timedelta, timezone as tz
+
+    from django.db.models import DateTimeField, IntegerField, Value
+
+    document = make_document(project)
+    now = datetime(2026, 1, 1, tzinfo=tz.utc)
+    checked = 0
+    for has_gold in (False, True):
+        for submitted in range(4):
+            for drafts in (0, 1):
+                for after in (False, True):
+                    if after and not submitted:
+                        continue
+                    reviewed = now if has_gold else None
+                    last = (now + timedelta(seconds=1) if after else now - timedelta(seconds=1)) if submitted else None
+                    got = (
+                        project.documents.filter(pk=document.pk)
+                        .annotate(
+                            g=Value(reviewed, output_field=DateTimeField()),
+                            s=Value(submitted, output_field=IntegerField()),
+                            d=Value(drafts, output_field=IntegerField()),
+                            ls=Value(last, output_field=DateTimeField()),
+                        )
+                        .annotate(state=states.state_expression(2, gold_at="g", submitted="s", drafts="d", last_submitted="ls", last_review="g"))
+                        .values_list("state", flat=True)
+                        .get()
+                    )
+                    expected = states.document_state(
+                        has_gold=has_gold, submitted=submitted, drafts=drafts, needed=2,
+                        submitted_after_review=has_gold and after,
+                    )
+                    assert got == expected, (has_gold, submitted, drafts, after)
+                    checked += 1
+    assert checked == 28
