@@ -1,4 +1,4 @@
-"""Background work through the Tasks API: prediction runs, exports, evaluations.
+"""Background work through the Tasks API: prediction runs, exports, evaluations, trainings.
 
 Written against `django_tasks`, the backport of Django 6's `django.tasks`;
 on Django 6 the same code imports the built-in module. Each task gets the id
@@ -42,3 +42,11 @@ def export_run(context: TaskContext, run_id: int) -> dict:
 def evaluate_run(context: TaskContext, run_id: int) -> dict:
     """Score an extractor version against the gold."""
     return background.evaluate_run(run_id, context.task_result.id)
+
+
+@task(takes_context=True)
+def train_run(context: TaskContext, run_id: int) -> dict:
+    """Train an extractor version on the project's gold, store and score it (services.training)."""
+    from .services import training
+
+    return training.train_run(run_id, context.task_result.id)

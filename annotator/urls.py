@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from . import annotate_views, evaluation_views, gold_views, project_views, review_views, transfer_views
 from . import task_views
+from . import training_views
 
 project_urls = [
     path("", project_views.project_detail, name="project_detail"),
@@ -44,6 +45,12 @@ project_urls = [
     path("tasks/evaluate/", task_views.task_evaluate, name="task_evaluate"),
     path("tasks/<int:pk>/", task_views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/download/", task_views.task_download, name="task_download"),
+    # Training from the gold: versions, promotion, the learning curve
+    path("training/", training_views.training_page, name="training"),
+    path("training/start/", training_views.training_start, name="training_start"),
+    path("training/promote/", training_views.training_promote, name="training_promote"),
+    path("training/settings/", training_views.training_settings, name="training_settings"),
+    path("training/<int:pk>/cancel/", training_views.training_cancel, name="training_cancel"),
 ]
 
 urlpatterns = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -21,8 +22,27 @@ from ..models import (
 
 @lru_cache(maxsize=4)
 def get_extractor(model: str | None = None):
-    """Load the extractor once per process: loading spaCy takes about a second."""
+    """Load the extractor once per process: loading spaCy takes about a second.
+
+    `model` is a spaCy pipeline name or path, or the version string of a
+    trained version (its bytes come from the database, services.training).
+    """
+    if model and not Path(model).exists():
+        from .training import load_trained
+
+        trained = load_trained(model)
+        if trained is not None:
+            return trained
     return load_extractor(model or settings.EXTRACTOR_MODEL)
+
+
+def model_for(project: Project, model: str | None = None) -> str | None:
+    """The model to predict with: `model` if given, else the project's promoted version (None: the rules)."""
+    if model:
+        return model
+    from .training import suggestion_model
+
+    return suggestion_model(project)
 
 
 def register_extractor(extractor) -> ExtractorVersion:
@@ -88,7 +108,7 @@ def predict_documents(
     Each chunk is stored in its own transaction, so a stopped run resumes
     where it left off.
     """
-    extractor = get_extractor(model)
+    extractor = get_extractor(model_for(project, model))
     version = register_extractor(extractor)
     labels = {label.name: label for label in project.labels.all()}
     todo = list(

@@ -1,4 +1,6 @@
-"""Create projects with the default label scheme."""
+"""Create projects with the default label scheme or labels of their own."""
+
+import re
 
 from django.db import transaction
 
@@ -46,6 +48,41 @@ def ensure_project(slug: str, name: str | None = None) -> Project:
                 Label(project=project, name=n, color=c, hotkey=k, description=d, order=i)
                 for i, (n, c, k, d) in enumerate(DEFAULT_LABELS)
             )
+    return project
+
+
+# Colours given to the labels of a new project, in order (Tableau 10).
+PALETTE = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+LABEL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+def create_project(slug: str, labels: list[str], name: str | None = None) -> Project:
+    """Create project `slug` with its own labels: hotkeys 1..9 for the first nine, colours in turn.
+
+    Refused if the slug is taken, a label name is not a word (letters,
+    digits, _ and -) or a name repeats.
+    """
+    if not labels:
+        raise ValueError("give at least one label")
+    bad = [label for label in labels if not LABEL_NAME.match(label)]
+    if bad:
+        raise ValueError(f"label names are a letter then letters, digits, _ or -: {', '.join(bad)}")
+    if len({label.upper() for label in labels}) != len(labels):
+        raise ValueError("label names repeat")
+    with transaction.atomic():
+        if Project.objects.filter(slug=slug).exists():
+            raise ValueError(f"project {slug!r} exists already")
+        project = Project.objects.create(slug=slug, name=name or slug)
+        Label.objects.bulk_create(
+            Label(
+                project=project,
+                name=label,
+                color=PALETTE[i % len(PALETTE)],
+                hotkey=str(i + 1) if i < 9 else "",
+                order=i,
+            )
+            for i, label in enumerate(labels)
+        )
     return project
 
 

@@ -15,13 +15,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--input", required=True, help="Canonical JSONL with at least id and text.")
         parser.add_argument("--output", required=True, help="Where to write the predictions.")
-        parser.add_argument("--model", help="spaCy pipeline name or path (default: settings.EXTRACTOR_MODEL).")
+        parser.add_argument(
+            "--model",
+            help="spaCy pipeline name or path, or a trained version (read from the database) (default: settings.EXTRACTOR_MODEL).",
+        )
         parser.add_argument("--batch-size", type=int, default=16)
 
     def handle(self, *args, **options):
         from django.conf import settings
 
-        extractor = load_extractor(options["model"] or settings.EXTRACTOR_MODEL)
+        extractor = self.trained(options["model"]) or load_extractor(options["model"] or settings.EXTRACTOR_MODEL)
         for warning in extractor.warnings:
             self.stderr.write(self.style.WARNING(warning))
         source = Path(options["input"])
@@ -40,3 +43,14 @@ class Command(BaseCommand):
                 line = {"id": record.id, "text": record.text, "spans": spans, "meta": meta}
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.stderr.write(f"wrote {len(records)} documents to {output} ({extractor.version})")
+
+    def trained(self, model):
+        """A trained version named `model`, read from the database; None for a pipeline name or path (no database)."""
+        if not model or Path(model).exists() or not model.startswith("trained-"):
+            return None
+        from annotator.services.training import load_trained
+
+        extractor = load_trained(model)
+        if extractor is None:
+            raise CommandError(f"no trained version {model!r} in the database")
+        return extractor

@@ -9,7 +9,11 @@ class Command(ProjectCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--model", help="spaCy pipeline name or path (default: settings.EXTRACTOR_MODEL).")
+        parser.add_argument(
+            "--model",
+            help="spaCy pipeline name or path, or a trained version string (default: the project's promoted version, "
+            "else settings.EXTRACTOR_MODEL).",
+        )
         parser.add_argument(
             "--background",
             action="store_true",

@@ -1,0 +1,593 @@
+"""Train a span model from gold with spaCy's own training machinery; pure (no Django).
+
+What is here:
+
+- `split_documents`: a seeded train/dev split of document keys (a document
+  is never in both), and `curve_subsets`: the nested 25/50/75/100 % parts of
+  the training documents for the learning curve;
+- `cut_examples`: long documents cut into paragraphs (never through a span);
+- `training_config`: a spaCy config that fine-tunes the pretrained
+  pipeline's entity recogniser (its tok2vec and entity features) on the
+  project's labels, whatever they are, or trains a fresh one on a blank
+  pipeline when the pretrained one is missing;
+- `train_pipeline`: `spacy.training.initialize.init_nlp` + `spacy.training.loop.train`
+  with a progress logger, returning the best checkpoint on dev;
+- `assemble`: the trained recogniser combined with the rules (default
+  labels) or alone (any other label set), writing doc.spans["extractor"]
+  like the rule extractor; `pack`/`unpack`/`load_packed`: the pipeline as
+  bytes (a gzipped tar of its folder) that any process can load;
+- `curve_verdict`: whether the last step of the curve still gained.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+import shutil
+import tarfile
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin, SpanGroup
+from thinc.api import Config
+
+from . import pipeline as extractor_pipeline
+from .labels import LABELS, NER_NAME_MAP, SPANS_KEY
+
+TRAINED_NAME = "trained"
+TRAINED_COMPONENT = "trained_ner"
+TRAINED_SPANS = "trained"
+CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+# How the trained spans meet the rule spans in the resolver: which tier comes first.
+MERGES = {
+    "rules_first": ["quantities", "ruler", "dateline", TRAINED_SPANS],
+    "trained_first": [TRAINED_SPANS, "quantities", "ruler", "dateline"],
+}
+MODEL_ONLY = "model_only"
+# A paragraph longer than this many characters is cut further at sentence ends.
+MAX_CHUNK_CHARS = 2000
+
+
+class Cancelled(Exception):
+    """Raised by a progress callback to stop a training between two steps."""
+
+
+# ---------------------------------------------------------------- data
+
+
+def _rank(key: str, seed: int) -> str:
+    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
+
+
+def split_documents(keys: Iterable[str], dev_fraction: float = 0.2, seed: int = 0) -> tuple[list[str], list[str]]:
+    """Split document keys (e.g. content hashes) into train and dev by a seeded hash of each key.
+
+    A key is dev when its hash, read as a number in [0, 1), is below the dev
+    fraction: its side depends only on itself and the seed, so nothing moves
+    when documents are added (dev stays dev as the gold grows). With two or
+    more keys each side gets at least one (the lowest or highest hash).
+    Both lists come in hash order.
+    """
+    if not 0 < dev_fraction < 1:
+        raise ValueError("the dev fraction must be between 0 and 1")
+    keys = sorted(set(keys), key=lambda k: _rank(k, seed))
+    if len(keys) < 2:
+        return keys, []
+    dev = [k for k in keys if int(_rank(k, seed)[:15], 16) / 16**15 < dev_fraction]
+    if not dev:
+        dev = keys[:1]
+    elif len(dev) == len(keys):
+        dev = keys[:-1]
+    chosen = set(dev)
+    return [k for k in keys if k not in chosen], dev
+
+
+def curve_subsets(train: list[str], seed: int = 0, fractions=CURVE_FRACTIONS) -> list[list[str]]:
+    """Nested parts of the training documents (each contains the smaller ones), one per fraction."""
+    order = sorted(train, key=lambda k: _rank(k, seed + 1))
+    return [order[: max(1, round(len(order) * f))] for f in fractions]
+
+
+def _cuts(text: str) -> list[int]:
+    """Candidate cut points: after each blank line or newline, then sentence ends in long stretches."""
+    cuts = []
+    i = text.find("\n")
+    while i != -1:
+        j = i
+        while j < len(text) and text[j].isspace():
+            j += 1
+        cuts.append(j)
+        i = text.find("\n", j)
+    return cuts
+
+
+def cut_examples(text: str, spans: list[dict], max_chars: int = MAX_CHUNK_CHARS) -> list[tuple[str, list[dict]]]:
+    """Cut a document into paragraphs (at newlines), never inside a span; offsets shift with each part.
+
+    A paragraph longer than `max_chars` is cut again after ". " where no
+    span is. Parts with only white space are dropped.
+    """
+    inside = [False] * (len(text) + 1)
+    for span in spans:
+        for k in range(span["start"] + 1, span["end"]):
+            inside[k] = True
+    points = [c for c in _cuts(text) if 0 < c < len(text) and not inside[c]]
+    bounds = [0, *points, len(text)]
+    parts = []
+    for a, b in zip(bounds, bounds[1:]):
+        if b - a > max_chars:
+            sub = [a]
+            for k in range(a, b - 1):
+                if text[k] == "." and text[k + 1] == " " and k + 2 - sub[-1] >= max_chars // 2 and not inside[k + 2]:
+                    sub.append(k + 2)
+            parts.extend(zip(sub, [*sub[1:], b]))
+        else:
+            parts.append((a, b))
+    examples = []
+    for a, b in parts:
+        chunk = text[a:b]
+        if not chunk.strip():
+            continue
+        inner = [
+            {"start": s["start"] - a, "end": s["end"] - a, "label": s["label"]}
+            for s in spans
+            if s["start"] >= a and s["end"] <= b
+        ]
+        examples.append((chunk, inner))
+    return examples
+
+
+@dataclass
+class Converted:
+    docs: list[Doc]
+    spans: int = 0
+    dropped: list[str] = field(default_factory=list)  # spans that do not fall on token edges even when widened
+
+
+def to_docs(nlp: Language, records: Iterable[tuple[str, str, list[dict]]], cut: bool = True) -> Converted:
+    """Turn (key, text, spans) records into Docs with the spans as entities, cut into paragraphs when `cut`."""
+    out = Converted([])
+    for key, text, spans in records:
+        parts = cut_examples(text, spans) if cut else [(text, spans)]
+        for chunk, chunk_spans in parts:
+            doc = nlp.make_doc(chunk)
+            ents = []
+            for span in sorted(chunk_spans, key=lambda s: (s["start"], s["end"])):
+                ent = doc.char_span(span["start"], span["end"], label=span["label"], alignment_mode="expand")
+                if ent is None or (ents and ent.start < ents[-1].end):
+                    out.dropped.append(f"{key}: {span['label']} {chunk[span['start']:span['end']]!r}")
+                    continue
+                ents.append(ent)
+            doc.set_ents(ents, default="outside")
+            out.spans += len(ents)
+            out.docs.append(doc)
+    return out
+
+
+def write_docbin(docs: list[Doc], path: Path) -> Path:
+    DocBin(docs=docs, store_user_data=False).to_disk(path)
+    return path
+
+
+# ---------------------------------------------------------------- config
+
+
+@dataclass
+class TrainingSettings:
+    """The knobs of one training; all of them are part of the version's hash."""
+
+    labels: list[str]
+    base_model: str = extractor_pipeline.DEFAULT_MODEL
+    seed: int = 0
+    max_steps: int = 600
+    max_epochs: int = 20
+    eval_frequency: int = 50
+    patience: int = 300
+    dropout: float = 0.1
+    batch_words: int = 1000
+    learn_rate: float = 0.001
+    from_pretrained: bool = True  # fine-tune the pretrained entity recogniser (else a fresh one)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def base_available(model: str) -> bool:
+    try:
+        spacy.util.get_package_path(model)
+        return True
+    except Exception:
+        return Path(model).exists()
+
+
+def training_config(settings: TrainingSettings, train_path: str | Path = "", dev_path: str | Path = "") -> Config:
+    """The spaCy config of a training (see the module docstring)."""
+    if settings.from_pretrained:
+        component = f"""
+[components.ner]
+source = "{settings.base_model}"
+component = "ner"
+"""
+    else:
+        component = """
+[components.ner]
+factory = "ner"
+incorrect_spans_key = null
+moves = null
+scorer = {"@scorers":"spacy.ner_scorer.v1"}
+update_with_oracle_cut_size = 100
+
+[components.ner.model]
+@architectures = "spacy.TransitionBasedParser.v2"
+state_type = "ner"
+extra_state_tokens = false
+hidden_width = 64
+maxout_pieces = 2
+use_upper = true
+nO = null
+
+[components.ner.model.tok2vec]
+@architectures = "spacy.HashEmbedCNN.v2"
+pretrained_vectors = null
+width = 96
+depth = 4
+embed_size = 2000
+window_size = 1
+maxout_pieces = 3
+subword_features = true
+"""
+    labels = json.dumps(list(settings.labels))
+    text = f"""
+[paths]
+train = {json.dumps(str(train_path))}
+dev = {json.dumps(str(dev_path))}
+
+[system]
+seed = {int(settings.seed)}
+gpu_allocator = null
+
+[nlp]
+lang = "en"
+pipeline = ["ner"]
+batch_size = 64
+tokenizer = {{"@tokenizers":"spacy.Tokenizer.v1"}}
+
+[components]
+{component}
+[corpora]
+
+[corpora.train]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.train}}
+max_length = 0
+gold_preproc = false
+limit = 0
+
+[corpora.dev]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.dev}}
+max_length = 0
+gold_preproc = false
+limit = 0
+
+[training]
+seed = ${{system.seed}}
+gpu_allocator = null
+dropout = {float(settings.dropout)}
+accumulate_gradient = 1
+patience = {int(settings.patience)}
+max_epochs = {int(settings.max_epochs)}
+max_steps = {int(settings.max_steps)}
+eval_frequency = {int(settings.eval_frequency)}
+frozen_components = []
+annotating_components = []
+before_to_disk = null
+before_update = null
+train_corpus = "corpora.train"
+dev_corpus = "corpora.dev"
+
+[training.batcher]
+@batchers = "spacy.batch_by_words.v1"
+discard_oversize = false
+tolerance = 0.2
+get_length = null
+
+[training.batcher.size]
+@schedules = "compounding.v1"
+start = 100
+stop = {int(settings.batch_words)}
+compound = 1.001
+t = 0.0
+
+[training.logger]
+@loggers = "annotator.progress_logger.v1"
+
+[training.optimizer]
+@optimizers = "Adam.v1"
+beta1 = 0.9
+beta2 = 0.999
+L2_is_weight_decay = true
+L2 = 0.01
+grad_clip = 1.0
+use_averages = true
+eps = 0.00000001
+learn_rate = {float(settings.learn_rate)}
+
+[training.score_weights]
+ents_f = 1.0
+ents_p = 0.0
+ents_r = 0.0
+ents_per_type = null
+
+[initialize]
+vectors = null
+init_tok2vec = null
+vocab_data = null
+lookups = null
+before_init = null
+after_init = null
+
+[initialize.components]
+
+[initialize.tokenizer]
+
+[annotator]
+labels = {labels}
+"""
+    return Config().from_str(text, interpolate=False)
+
+
+# ---------------------------------------------------------------- training
+
+# The progress logger reads its callback from here (spaCy builds loggers from the config registry).
+_progress = threading.local()
+
+
+@spacy.registry.loggers("annotator.progress_logger.v1")
+def progress_logger():
+    """A spaCy training logger that hands each step (and each evaluation) to the running training's callback."""
+
+    def setup(nlp, stdout=None, stderr=None):
+        state = {"step": 0}
+
+        def log_step(info):
+            state["step"] += 1
+            callback = getattr(_progress, "callback", None)
+            if callback is not None:
+                callback(state["step"], info)
+
+        def finalize():
+            pass
+
+        return log_step, finalize
+
+    return setup
+
+
+@dataclass
+class Trained:
+    nlp: Language  # the trained recogniser alone (pipeline ["ner"])
+    config: str
+    best_score: float
+    steps: int
+    log: list[str]
+    spans: int
+    dropped: list[str]
+    train_examples: int
+    dev_examples: int
+
+
+def train_pipeline(
+    settings: TrainingSettings,
+    train_records: list[tuple[str, str, list[dict]]],
+    dev_records: list[tuple[str, str, list[dict]]],
+    *,
+    progress: Callable[[int, int, str | None], None] | None = None,
+) -> Trained:
+    """Train a recogniser on (key, text, spans) records and return the best checkpoint on dev.
+
+    `progress(step, max_steps, line)` is called after every step (`line` is
+    set at the evaluations); it may raise Cancelled to stop the training.
+    """
+    if not train_records:
+        raise ValueError("no training documents")
+    if settings.from_pretrained and not base_available(settings.base_model):
+        settings.from_pretrained = False
+    blank = spacy.blank("en")
+    train = to_docs(blank, train_records)
+    dev = to_docs(blank, dev_records or train_records)
+    log: list[str] = [
+        f"{len(train_records)} training documents ({len(train.docs)} paragraphs, {train.spans} spans), "
+        f"{len(dev_records)} dev documents ({len(dev.docs)} paragraphs, {dev.spans} spans)"
+    ]
+    if train.dropped or dev.dropped:
+        log.append(f"{len(train.dropped) + len(dev.dropped)} spans not on token edges were left out")
+    with tempfile.TemporaryDirectory(prefix="annotator-train-") as folder:
+        folder = Path(folder)
+        config = training_config(settings, write_docbin(train.docs, folder / "train.spacy"), write_docbin(dev.docs, folder / "dev.spacy"))
+        from spacy.training.initialize import init_nlp
+        from spacy.training.loop import train as spacy_train
+
+        nlp = init_nlp(config)
+        ner = nlp.get_pipe("ner")
+        for label in settings.labels:
+            ner.add_label(label)  # a sourced recogniser keeps its own labels; ours are added (the output layer grows)
+        last = {"step": 0}
+
+        def step(number, info):
+            last["step"] = number
+            line = None
+            if info is not None:
+                scores = info.get("other_scores", {})
+                line = (
+                    f"step {info['step']} epoch {info['epoch']}: loss {info['losses'].get('ner', 0.0):.1f}, "
+                    f"dev entity F1 {100 * (scores.get('ents_f') or 0.0):.1f}"
+                )
+                log.append(line)
+            if progress is not None:
+                progress(number, settings.max_steps, line)
+
+        _progress.callback = step
+        (folder / "out").mkdir()
+        try:
+            quiet = io.StringIO()
+            spacy_train(nlp, folder / "out", stdout=quiet, stderr=quiet)
+        finally:
+            _progress.callback = None
+        best_path = folder / "out" / "model-best"
+        if not best_path.exists():
+            best_path = folder / "out" / "model-last"
+        best = spacy.load(best_path)
+        score = float(best.meta.get("performance", {}).get("ents_f") or 0.0)
+    log.append(f"best dev entity F1 {100 * score:.1f} after {last['step']} steps")
+    return Trained(
+        nlp=best,
+        config=training_config(settings).to_str(),  # without the scratch paths: part of the version's hash
+        best_score=score,
+        steps=last["step"],
+        log=log,
+        spans=train.spans,
+        dropped=train.dropped + dev.dropped,
+        train_examples=len(train.docs),
+        dev_examples=len(dev.docs),
+    )
+
+
+# ---------------------------------------------------------------- the extractor made of it
+
+
+@Language.factory("ents_to_spans", default_config={"spans_key": TRAINED_SPANS, "labels": []})
+def make_ents_to_spans(nlp, name, spans_key, labels):  # no annotations: spaCy validates them (postponed ones fail)
+    """Move the trained recogniser's entities (of `labels`) to doc.spans[spans_key] and clear doc.ents.
+
+    So the pretrained recogniser that runs next starts from nothing (a
+    recogniser keeps entities already set) and the resolver reads the
+    trained spans as one of its sources.
+    """
+    keep = set(labels)
+
+    def move(doc: Doc) -> Doc:
+        spans = [e for e in doc.ents if not keep or e.label_ in keep]
+        doc.spans[spans_key] = SpanGroup(doc, name=spans_key, spans=spans)
+        doc.set_ents([], default="missing")
+        return doc
+
+    return move
+
+
+def uses_rules(labels: Iterable[str]) -> bool:
+    """Whether the rules know every label of the set (the default scheme): then they are combined."""
+    return set(labels) <= set(LABELS) and bool(set(labels))
+
+
+def assemble(trained: Language, labels: list[str], merge: str, base_model: str | None = None) -> Language:
+    """The trained recogniser as an extractor pipeline writing doc.spans["extractor"].
+
+    merge "model_only": tokenizer, the trained recogniser, a resolver that
+    only maps its labels (any label set). "rules_first" / "trained_first":
+    the rule extractor on the pretrained pipeline with the trained spans as
+    a resolver source after (or before) the rule sources.
+    """
+    if merge == MODEL_ONLY:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("ner", name=TRAINED_COMPONENT, source=trained)
+        nlp.add_pipe("ents_to_spans", config={"labels": list(labels)})
+        nlp.add_pipe(
+            extractor_pipeline.RESOLVER,
+            config={
+                "sources": [TRAINED_SPANS],
+                "ner_labels": {},
+                "furniture_key": "",
+                "tidy": False,
+                "propagate": False,
+                "scores": {TRAINED_SPANS: 0.8, "default": 0.5},
+            },
+        )
+        return nlp
+    if merge not in MERGES:
+        raise ValueError(f"unknown merge {merge!r}")
+    nlp = extractor_pipeline.build_extractor(base_model).nlp
+    first = "ner" if "ner" in nlp.pipe_names else nlp.pipe_names[0]
+    nlp.add_pipe("ner", name=TRAINED_COMPONENT, source=trained, before=first)
+    nlp.add_pipe("ents_to_spans", config={"labels": list(labels)}, after=TRAINED_COMPONENT)
+    scores = {**nlp.get_pipe(extractor_pipeline.RESOLVER).scores, TRAINED_SPANS: 0.8}
+    nlp.replace_pipe(
+        extractor_pipeline.RESOLVER,
+        extractor_pipeline.RESOLVER,
+        config={"sources": MERGES[merge], "ner_labels": NER_NAME_MAP, "scores": scores},
+    )
+    return nlp
+
+
+def pipeline_version(payload: dict) -> str:
+    """`trained-<hash>` of the config, the training data, the base and the merge."""
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{TRAINED_NAME}-{digest[:12]}"
+
+
+def pack(nlp: Language) -> bytes:
+    """The pipeline's folder as a gzipped tar, for the database."""
+    with tempfile.TemporaryDirectory(prefix="annotator-pack-") as folder:
+        nlp.to_disk(Path(folder) / "pipeline")
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as tar:
+            tar.add(Path(folder) / "pipeline", arcname="pipeline")
+        return buffer.getvalue()
+
+
+def unpack(data: bytes, folder: Path) -> Path:
+    """Unpack packed bytes into `folder` (once: an existing complete folder is reused) and return the pipeline path."""
+    target = folder / "pipeline"
+    if (folder / ".complete").exists() and target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".unpack-", dir=folder))
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(scratch, filter="data")
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    (scratch / "pipeline").rename(target)
+    shutil.rmtree(scratch, ignore_errors=True)
+    (folder / ".complete").write_text("ok")
+    return target
+
+
+def load_packed(data: bytes, folder: Path, *, version: str, base_model: str) -> extractor_pipeline.Extractor:
+    """An Extractor from packed bytes (unpacked under `folder`)."""
+    nlp = spacy.load(unpack(data, folder))
+    return extractor_pipeline.Extractor(nlp=nlp, name=TRAINED_NAME, version=version, base_model=base_model)
+
+
+def as_extractor(nlp: Language, version: str, base_model: str) -> extractor_pipeline.Extractor:
+    return extractor_pipeline.Extractor(nlp=nlp, name=TRAINED_NAME, version=version, base_model=base_model)
+
+
+# ---------------------------------------------------------------- the curve
+
+
+def curve_verdict(points: list[dict], threshold: float = 0.01) -> dict:
+    """Whether the last step of the curve gained more than `threshold` of dev F1 ("more gold still helps")."""
+    if len(points) < 2:
+        return {"more_gold_helps": None, "last_gain": None, "text": "Too few points for a verdict."}
+    gain = points[-1]["f1"] - points[-2]["f1"]
+    helps = gain > threshold
+    text = (
+        f"More gold still helps: the last {points[-1]['documents'] - points[-2]['documents']} documents "
+        f"gained {100 * gain:.1f} points of dev F1."
+        if helps
+        else f"The curve has flattened: the last step changed dev F1 by {100 * gain:+.1f} points."
+    )
+    return {"more_gold_helps": helps, "last_gain": round(gain, 4), "text": text}
+
+
+def shuffled(items: list, seed: int) -> list:
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    return items

@@ -1,0 +1,568 @@
+"""Train extractor versions on a project's gold, store them, score them on dev, promote them.
+
+The training itself is spaCy's (annotator/extraction/training.py: a config,
+`init_nlp`, `spacy.training.loop.train`); this module gathers the gold
+(GoldSpan of the documents whose `gold_at` is set), splits it, runs the
+training (synchronously for `manage.py train`, as a background task for
+the pages), scores the new version and the version suggesting now on the
+same dev documents with every scheme of the evaluation page, stores the
+pipeline's bytes in the database (StoredPipeline) so any process loads it
+by its version string, and promotes it (Project.suggestion_model) when
+asked, or when it is better on dev strict F1 and promotion is automatic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from ..evaluation.schemes import evaluate
+from ..extraction import training as pure
+from ..models import (
+    ExtractorVersion,
+    GoldSpan,
+    Project,
+    StoredPipeline,
+    TaskRun,
+    TrainingRun,
+)
+from . import background as bg
+from . import prediction
+
+logger = logging.getLogger(__name__)
+
+
+class TrainingRefused(ValueError):
+    """A training or promotion that cannot be done as asked (too little gold, an unknown version)."""
+
+
+# ---------------------------------------------------------------- the gold
+
+
+@dataclass
+class GoldDocument:
+    id: int
+    key: str  # the text's content hash: the split depends on it, not on ids
+    text: str
+    spans: list[dict]
+
+    def record(self) -> tuple[str, str, list[dict]]:
+        return (self.key, self.text, self.spans)
+
+
+def label_names(project: Project) -> list[str]:
+    return list(project.labels.order_by("order", "name").values_list("name", flat=True))
+
+
+def gold_documents(project: Project) -> list[GoldDocument]:
+    """The documents with gold (Document.gold_at set) and their current gold spans (two queries)."""
+    documents = {
+        pk: GoldDocument(pk, key, text, [])
+        for pk, key, text in project.documents.filter(gold_at__isnull=False)
+        .order_by("id")
+        .values_list("id", "content_hash", "text")
+    }
+    spans = (
+        GoldSpan.objects.filter(document__project=project, document__gold_at__isnull=False)
+        .order_by("document_id", "start", "end")
+        .values_list("document_id", "label__name", "start", "end")
+    )
+    for document_id, label, start, end in spans:
+        documents[document_id].spans.append({"start": start, "end": end, "label": label})
+    return list(documents.values())
+
+
+def gold_fingerprint(documents: list[GoldDocument]) -> str:
+    payload = sorted((d.key, sorted((s["start"], s["end"], s["label"]) for s in d.spans)) for d in documents)
+    return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- settings
+
+
+def training_settings(labels: list[str], *, seed: int, words: int, max_steps: int | None = None) -> pure.TrainingSettings:
+    """Steps scale with the training words (about three passes, 200 to TRAIN_MAX_STEPS); settings can cap them."""
+    cap = int(getattr(settings, "TRAIN_MAX_STEPS", 1500))
+    if max_steps is None:
+        # Batches grow from 100 to 1,000 words; about 500 words a step on average over a long run.
+        max_steps = max(200, min(cap, round(3 * words / 500)))
+    return pure.TrainingSettings(
+        labels=list(labels),
+        base_model=settings.EXTRACTOR_MODEL,
+        seed=seed,
+        max_steps=max_steps,
+        eval_frequency=max(25, min(200, max_steps // 6)),
+        patience=max(200, max_steps // 2),
+        # Off only for quick tests: a fresh recogniser on a blank pipeline instead of the pretrained one.
+        from_pretrained=bool(getattr(settings, "TRAIN_FROM_PRETRAINED", True)),
+    )
+
+
+def _words(documents: list[GoldDocument]) -> int:
+    return sum(len(d.text.split()) for d in documents)
+
+
+# ---------------------------------------------------------------- scoring on dev
+
+
+def score_on(extractor, documents: list[GoldDocument], labels: list[str]) -> dict:
+    """Every scheme of an extractor's spans on `documents` against their gold (spans of other labels are left out)."""
+    known = set(labels)
+    gold = [(d.id, s["label"], s["start"], s["end"]) for d in documents for s in d.spans]
+    pred = []
+    for document, spans in zip(documents, extractor.predict([d.text for d in documents])):
+        pred.extend((document.id, s["label"], s["start"], s["end"]) for s in spans if s["label"] in known)
+    results = evaluate(gold, pred, labels=labels, documents=[d.id for d in documents]).as_dict()
+    return json.loads(json.dumps(results))
+
+
+def strict_f1(results: dict | None) -> float:
+    if not results:
+        return 0.0
+    return float(results["schemes"]["strict"]["micro"]["f1"])
+
+
+def brief(results: dict | None) -> dict | None:
+    """The strict micro and per-label P/R/F1 of a scoring (the `train --json` shape)."""
+    if not results:
+        return None
+    strict = results["schemes"]["strict"]
+    keep = ("precision", "recall", "f1")
+    return {
+        "micro": {k: strict["micro"][k] for k in keep},
+        "per_label": {label: {k: entry[k] for k in keep} for label, entry in strict["per_label"].items()},
+    }
+
+
+# ---------------------------------------------------------------- versions
+
+
+def suggestion_model(project: Project | int) -> str | None:
+    """The version string of the project's promoted version; None: the rule extractor."""
+    project_id = project.pk if isinstance(project, Project) else project
+    return (
+        Project.objects.filter(pk=project_id, suggestion_model__isnull=False)
+        .values_list("suggestion_model__version", flat=True)
+        .first()
+    )
+
+
+def cache_dir() -> Path:
+    """Where stored pipelines are unpacked (per process machine; the database keeps the bytes)."""
+    configured = getattr(settings, "MODEL_CACHE_DIR", None) or os.environ.get("MODEL_CACHE_DIR")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "models"
+
+
+def is_trained(version: str | None) -> bool:
+    return bool(version) and StoredPipeline.objects.filter(extractor__version=version).exists()
+
+
+def load_trained(version: str):
+    """The trained version `version` as an Extractor, from the database's bytes; None if no such stored version."""
+    stored = (
+        StoredPipeline.objects.filter(extractor__version=version)
+        .select_related("extractor")
+        .only("data", "sha256", "extractor__version", "extractor__base_model")
+        .first()
+    )
+    if stored is None:
+        return None
+    folder = cache_dir() / f"{version}-{stored.sha256[:12]}"
+    return pure.load_packed(bytes(stored.data), folder, version=version, base_model=stored.extractor.base_model)
+
+
+def store_version(version: str, nlp, *, labels: list[str], merge: str, base_model: str) -> ExtractorVersion:
+    """Register the version and its bytes (once: the same version string is the same pipeline)."""
+    extractor, _ = ExtractorVersion.objects.get_or_create(
+        version=version, defaults={"name": pure.TRAINED_NAME, "base_model": base_model}
+    )
+    if not StoredPipeline.objects.filter(extractor=extractor).exists():
+        data = pure.pack(nlp)
+        StoredPipeline.objects.create(
+            extractor=extractor,
+            data=data,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            labels=list(labels),
+            merge=merge,
+        )
+    return extractor
+
+
+def promote(project: Project, extractor: ExtractorVersion | None, user=None, *, predict: bool = True) -> TaskRun | None:
+    """Make `extractor` (a trained version; None: back to the rule extractor) the one that suggests.
+
+    New documents and re-prediction use it from now on; with `predict`, a
+    background run writes its suggestions for the documents that lack them.
+    """
+    if extractor is not None and not StoredPipeline.objects.filter(extractor=extractor).exists():
+        raise TrainingRefused(f"{extractor.version} is not a trained version of this app")
+    project.suggestion_model = extractor
+    project.save(update_fields=["suggestion_model"])
+    if extractor is not None:
+        TrainingRun.objects.filter(project=project, extractor=extractor).update(promoted=True)
+    logger.info("project %s: suggestions now from %s", project.slug, extractor.version if extractor else "the rules")
+    return bg.start_prediction(project, user) if predict else None
+
+
+# ---------------------------------------------------------------- training
+
+
+class Reporter:
+    """Progress of a training: done/total steps and log lines, to a TaskRun (if any) and a callback."""
+
+    def __init__(self, total: int, *, run_id: int | None = None, token: str | None = None, echo: Callable | None = None):
+        self.total = max(1, total)
+        self.offset = 0
+        self.run_id, self.token, self.echo = run_id, token, echo
+        self.lines: list[str] = []
+        self._last = 0.0
+        self._sent = 0
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+        if self.echo:
+            self.echo(None, None, text)
+        self._send(force=True)
+
+    def step(self, step: int, max_steps: int, line: str | None) -> None:
+        if line:
+            self.lines.append(line)
+            if self.echo:
+                self.echo(None, None, line)
+        if self.echo:
+            self.echo(min(self.total, self.offset + step), self.total, None)
+        self._send(done=self.offset + step, force=bool(line))
+
+    def advance(self, steps: int) -> None:
+        self.offset += steps
+
+    def _send(self, done: int | None = None, force: bool = False) -> None:
+        if self.run_id is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 1.0:
+            return
+        self._last = now
+        stamp = timezone.now()
+        with transaction.atomic():
+            run = bg._locked(self.run_id)
+            if run is None or run.finished or run.leases.get(bg.MAIN, {}).get("token") != self.token:
+                raise pure.Cancelled()
+            if done is not None:
+                run.done = min(self.total, done)
+            run.total = self.total
+            run.leases[bg.MAIN]["at"] = stamp.isoformat()
+            run.heartbeat_at = stamp
+            run.result = {**run.result, "log": self.lines[-200:]}
+            run.save(update_fields=["done", "total", "leases", "heartbeat_at", "result"])
+
+
+def _scaled_steps(base: int, fraction: float) -> int:
+    return max(100, round(base * fraction))
+
+
+def train_project(
+    project: Project,
+    *,
+    dev_fraction: float = 0.2,
+    seed: int = 0,
+    curve: bool = False,
+    promote_if_better: bool | None = None,
+    max_steps: int | None = None,
+    user=None,
+    task: TaskRun | None = None,
+    reporter_factory: Callable[[int], Reporter] | None = None,
+) -> TrainingRun:
+    """Train on the project's gold, store and score the version (and the curve); promote it if asked and better.
+
+    `promote_if_better` None follows the project's `auto_promote` setting.
+    """
+    started = time.monotonic()
+    labels = label_names(project)
+    documents = gold_documents(project)
+    if len(documents) < 2:
+        raise TrainingRefused(f"training needs at least 2 documents with gold; this project has {len(documents)}")
+    by_key = {d.key: d for d in documents}
+    train_keys, dev_keys = pure.split_documents(list(by_key), dev_fraction, seed)
+    train_docs = [by_key[k] for k in sorted(train_keys)]
+    dev_docs = sorted((by_key[k] for k in dev_keys), key=lambda d: d.id)
+    base_settings = training_settings(labels, seed=seed, words=_words(train_docs), max_steps=max_steps)
+    subsets = pure.curve_subsets(train_keys, seed) if curve else []
+    fractions = pure.CURVE_FRACTIONS[:-1] if curve else ()
+    total = base_settings.max_steps + sum(_scaled_steps(base_settings.max_steps, f) for f in fractions)
+    reporter = reporter_factory(total) if reporter_factory else Reporter(total)
+    promote_if_better = project.auto_promote if promote_if_better is None else promote_if_better
+    training = TrainingRun.objects.create(
+        project=project,
+        task=task,
+        created_by=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        params={"dev_fraction": dev_fraction, "seed": seed, "curve": curve, "promote": promote_if_better, **base_settings.as_dict()},
+        labels=labels,
+        train_documents=len(train_docs),
+        dev_documents=len(dev_docs),
+        dev_ids=[d.id for d in dev_docs],
+        gold_documents=len(documents),
+        gold_fingerprint=gold_fingerprint(documents),
+    )
+    try:
+        reporter.line(
+            f"{len(documents)} gold documents: {len(train_docs)} to train on, {len(dev_docs)} to evaluate on "
+            f"(dev fraction {dev_fraction}, seed {seed}); labels {', '.join(labels)}"
+        )
+        trained = pure.train_pipeline(base_settings, [d.record() for d in train_docs], [d.record() for d in dev_docs], progress=reporter.step)
+        reporter.advance(base_settings.max_steps)
+        for text in trained.log:
+            reporter.line(text)
+        # Which way the trained spans meet the rules: each candidate scored on dev, the best kept.
+        merges = [pure.MODEL_ONLY] if not pure.uses_rules(labels) else list(pure.MERGES)
+        candidates = {}
+        for merge in merges:
+            nlp = pure.assemble(trained.nlp, labels, merge, settings.EXTRACTOR_MODEL)
+            scored = score_on(pure.as_extractor(nlp, "candidate", settings.EXTRACTOR_MODEL), dev_docs, labels)
+            candidates[merge] = (nlp, scored)
+            reporter.line(f"{merge}: dev strict F1 {100 * strict_f1(scored):.1f}")
+        merge = max(merges, key=lambda m: strict_f1(candidates[m][1]))
+        nlp, dev_scores = candidates[merge]
+        model_only = dev_scores if merge == pure.MODEL_ONLY else score_on(
+            pure.as_extractor(pure.assemble(trained.nlp, labels, pure.MODEL_ONLY), "candidate", ""), dev_docs, labels
+        )
+        version = pure.pipeline_version(
+            {
+                "config": trained.config,
+                "train": training.gold_fingerprint,
+                "split": sorted(dev_keys),
+                "base": [nlp.meta.get("name"), nlp.meta.get("version"), settings.EXTRACTOR_MODEL],
+                "merge": merge,
+                "rules": prediction.get_extractor(settings.EXTRACTOR_MODEL).version if merge != pure.MODEL_ONLY else None,
+            }
+        )
+        extractor = store_version(version, nlp, labels=labels, merge=merge, base_model=settings.EXTRACTOR_MODEL)
+        reporter.line(f"stored {version} ({merge.replace('_', ' ')})")
+
+        current_version = suggestion_model(project)
+        current = prediction.get_extractor(current_version)
+        current_scores = score_on(current, dev_docs, labels)
+        reporter.line(f"current {current.version}: dev strict F1 {100 * strict_f1(current_scores):.1f}")
+
+        points = []
+        for fraction, keys in zip(fractions, subsets):
+            part = [by_key[k] for k in sorted(keys)]
+            steps = _scaled_steps(base_settings.max_steps, fraction)
+            point_settings = training_settings(labels, seed=seed, words=_words(part), max_steps=steps)
+            reporter.line(f"curve: {round(100 * fraction)} % ({len(part)} documents, {steps} steps)")
+            small = pure.train_pipeline(point_settings, [d.record() for d in part], [d.record() for d in dev_docs], progress=reporter.step)
+            reporter.advance(steps)
+            scored = score_on(pure.as_extractor(pure.assemble(small.nlp, labels, pure.MODEL_ONLY), "curve", ""), dev_docs, labels)
+            points.append(_point(fraction, len(part), scored))
+        if curve:
+            points.append(_point(1.0, len(train_docs), model_only))
+        verdict = pure.curve_verdict(points) if curve else None
+        if verdict:
+            reporter.line(verdict["text"])
+
+        better = strict_f1(dev_scores) > strict_f1(current_scores)
+        training.extractor = extractor
+        training.merge = merge
+        training.results = {
+            "version": version,
+            "merge": merge,
+            "dev": dev_scores,
+            "model_only": model_only,
+            "merges": {m: brief(s) for m, (_, s) in candidates.items()},
+            "current_version": current.version,
+            "current": current_scores,
+            "better": better,
+            "curve": points,
+            "verdict": verdict,
+            "best_step_score": trained.best_score,
+            "steps": trained.steps,
+            "dropped_spans": len(trained.dropped),
+            "bytes": StoredPipeline.objects.filter(extractor=extractor).values_list("size", flat=True).first(),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        training.log = reporter.lines
+        training.finished_at = timezone.now()
+        training.save()
+        if promote_if_better:
+            if better:
+                promote(project, extractor, user, predict=task is not None)
+                training.promoted = True
+                reporter.line(f"promoted: {version} now writes the suggestions")
+            else:
+                reporter.line("not promoted: not better than the current version on dev strict F1")
+            training.log = reporter.lines
+            training.save(update_fields=["promoted", "log"])
+        return training
+    except BaseException as error:
+        training.log = [*reporter.lines, f"stopped: {type(error).__name__}: {error}" if str(error) else "stopped"]
+        training.finished_at = timezone.now()
+        training.save(update_fields=["log", "finished_at"])
+        raise
+
+
+def _point(fraction: float, documents: int, scored: dict) -> dict:
+    strict = scored["schemes"]["strict"]
+    return {
+        "fraction": fraction,
+        "documents": documents,
+        "f1": strict["micro"]["f1"],
+        "precision": strict["micro"]["precision"],
+        "recall": strict["micro"]["recall"],
+        "per_label": {label: entry["f1"] for label, entry in strict["per_label"].items()},
+    }
+
+
+def summary(training: TrainingRun) -> dict:
+    """The `train --json` object."""
+    results = training.results or {}
+    return {
+        "version": results.get("version"),
+        "train_documents": training.train_documents,
+        "dev_documents": training.dev_documents,
+        "merge": training.merge,
+        "dev": brief(results.get("dev")),
+        "current_version": results.get("current_version"),
+        "current": brief(results.get("current")),
+        "curve": results.get("curve") or [],
+        "verdict": results.get("verdict"),
+        "promoted": training.promoted,
+        "seconds": results.get("seconds"),
+        "bytes": results.get("bytes"),
+    }
+
+
+# ---------------------------------------------------------------- in the background
+
+
+def _running(project: Project):
+    return TaskRun.objects.filter(project=project, kind=TaskRun.Kind.TRAIN, status__in=[TaskRun.Status.QUEUED, TaskRun.Status.RUNNING])
+
+
+def start_training(
+    project: Project, user=None, *, dev_fraction: float = 0.2, seed: int = 0, curve: bool = False, promote: bool | None = None
+) -> TaskRun:
+    """Start a training as a background task (one at a time per project)."""
+    if not 0 < dev_fraction < 1:
+        raise TrainingRefused("the dev fraction must be between 0 and 1")
+    gold = project.documents.filter(gold_at__isnull=False).count()
+    if gold < 2:
+        raise TrainingRefused(f"training needs at least 2 documents with gold; this project has {gold}")
+    if _running(project).exists():
+        raise TrainingRefused("a training of this project is already running")
+    run = bg._create(
+        project, user, TaskRun.Kind.TRAIN, {"dev_fraction": dev_fraction, "seed": seed, "curve": curve, "promote": promote}
+    )
+    bg._enqueue("train_run", run)
+    return run
+
+
+def train_run(run_id: int, task_id: str | None = None) -> dict:
+    """The body of the training task: train, store, score; the run's result is the `train --json` object."""
+    claimed = bg._claim_main(run_id, task_id)
+    if claimed is None:
+        return {"skipped": True}
+    run, token = claimed
+    params = run.params
+    try:
+        training = train_project(
+            run.project,
+            dev_fraction=params.get("dev_fraction", 0.2),
+            seed=params.get("seed", 0),
+            curve=params.get("curve", False),
+            promote_if_better=params.get("promote"),
+            max_steps=params.get("max_steps"),
+            user=run.user,
+            task=run,
+            reporter_factory=lambda total: Reporter(total, run_id=run_id, token=token),
+        )
+    except pure.Cancelled:
+        return {"cancelled": True}
+    except Exception as error:
+        logger.exception("training run %s failed", run_id)
+        bg._fail(run_id, f"{type(error).__name__}: {error}")
+        return {"failed": True}
+    result = {**summary(training), "training": training.pk, "log": training.log[-200:]}
+    run.refresh_from_db(fields=["total"])
+    bg._release_main(run_id, token, result=result, done=run.total, total=run.total)
+    return {"training": training.pk}
+
+
+def cancel(run: TaskRun, user=None) -> bool:
+    """Stop a queued or running training: the run fails with a note, the training stops at its next step."""
+    with transaction.atomic():
+        locked = bg._locked(run.pk)
+        if locked is None or locked.finished or locked.kind != TaskRun.Kind.TRAIN:
+            return False
+        who = getattr(user, "username", None)
+        locked.errors = [*locked.errors, f"cancelled{f' by {who}' if who else ''}"]
+        bg._finish(locked, TaskRun.Status.FAILED)
+        locked.save()
+    return True
+
+
+# ---------------------------------------------------------------- retraining as people work
+
+
+def retrain_due(project: Project) -> bool:
+    """Whether `retrain_every` new gold documents have come since the last training (and none is running)."""
+    if not project.retrain_every:
+        return False
+    last = TrainingRun.objects.filter(project=project).order_by("-created_at", "-id").values_list("gold_documents", flat=True).first()
+    gold = project.documents.filter(gold_at__isnull=False).count()
+    return gold >= 2 and gold - (last or 0) >= project.retrain_every and not _running(project).exists()
+
+
+def maybe_retrain(project: Project) -> TaskRun | None:
+    """Start a background training when one is due (promotion follows the project's auto_promote)."""
+    if not retrain_due(project):
+        return None
+    try:
+        return start_training(project, None, dev_fraction=0.2, seed=project.random_seed)
+    except TrainingRefused:
+        return None
+
+
+def trainings(project: Project, limit: int = 20) -> list[TrainingRun]:
+    return list(
+        TrainingRun.objects.filter(project=project).select_related("extractor", "created_by", "task").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def label_counts(project: Project) -> dict[str, int]:
+    """Gold spans per label (one query)."""
+    counts = defaultdict(int)
+    for name, n in (
+        GoldSpan.objects.filter(document__project=project, document__gold_at__isnull=False)
+        .values_list("label__name")
+        .annotate(n=Count("id"))
+    ):
+        counts[name] = n
+    return dict(counts)
+
+
+__all__ = [
+    "TrainingRefused",
+    "cancel",
+    "gold_documents",
+    "load_trained",
+    "maybe_retrain",
+    "promote",
+    "start_training",
+    "suggestion_model",
+    "summary",
+    "train_project",
+    "train_run",
+]
