@@ -260,7 +260,7 @@ def _progress_callback(run_id: int, token: str, key: str = MAIN, every: float = 
 
 def _extractor_for(run: TaskRun):
     # Looked up on the module each time, so tests can swap the extractor.
-    extractor = prediction.get_extractor(run.params.get("model"))
+    extractor = prediction.get_extractor(prediction.model_for(run.project, run.params.get("model")))
     version = register_extractor(extractor)
     return extractor, version
 
@@ -553,6 +553,8 @@ def evaluate_run(run_id: int, task_id: str | None = None) -> dict:
 def _next_step(run: TaskRun) -> str:
     if run.kind == Kind.PREDICT:
         return "plan_prediction" if run.chunks is None else "predict_chunk"
+    if run.kind == Kind.TRAIN:
+        return "train_run"
     return "export_run" if run.kind == Kind.EXPORT else "evaluate_run"
 
 
