@@ -9,10 +9,12 @@ browser (filters, pages) get the `errors` partial only.
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from . import scoring, selectors
 from .evaluation import display
@@ -110,8 +112,9 @@ def _error_browser(project, scored, kind: str, label: str, page: int) -> dict:
     }
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def evaluation(request, slug):
+    """The page (GET: reads only, stores nothing); POST keeps the current version's scores in the history."""
     project = selectors.project_for(request.user, slug)
     role = selectors.role_of(request.user, project)
     if role not in SEE_GOLD:
@@ -129,6 +132,16 @@ def evaluation(request, slug):
     kind = request.GET.get("kind") if request.GET.get("kind") in display.KIND_FILTERS else "errors"
     label = request.GET.get("label") if request.GET.get("label") in names else ""
     gold = scoring.gold_of(project)
+    if request.method == "POST":
+        if current is None:
+            messages.error(request, "No extractor predictions to score.")
+        else:
+            scored = scoring.score(project, current, gold=gold, labels=names, store=True)
+            messages.success(request, f"Scores of {current.version} kept in the history (run {scored.run.pk}).")
+        target = redirect("evaluation", slug=project.slug)
+        if current is not None:
+            target["Location"] += "?" + urlencode({"model": current.version})
+        return target
 
     context = {
         "project": project,
@@ -147,7 +160,7 @@ def evaluation(request, slug):
         "gold": gold,
     }
     if current is not None:
-        scored = scoring.score(project, current, gold=gold, labels=names, keep_outcomes=True)
+        scored = scoring.score(project, current, gold=gold, labels=names, keep_outcomes=True, store=False)
         context["scored"] = scored
         context["errors"] = _error_browser(project, scored, kind, label, _page_number(request.GET.get("page")))
         if request.htmx:
@@ -165,7 +178,7 @@ def evaluation(request, slug):
             overview=[(s, SCHEME_NAMES[s], results["schemes"][s]) for s in SCHEMES],
         )
         if compare is not None:
-            other = scoring.score(project, compare, gold=gold, labels=names)
+            other = scoring.score(project, compare, gold=gold, labels=names, store=False)
             columns_b = list(dict.fromkeys(columns + other.results["labels"]))
             context.update(other=other, comparison=_compare(results, other.results, scheme, columns_b))
     context["history"] = _history(scoring.history(project))

@@ -125,10 +125,18 @@ def score(
     return scored
 
 
-def record_run(project: Project, extractor: ExtractorVersion, gold: Gold, results: dict) -> EvaluationRun:
-    """Store a run, or return the last one of this version if it scored the same gold to the same numbers."""
+def stored_run(project: Project, extractor: ExtractorVersion, gold: Gold, results: dict) -> EvaluationRun | None:
+    """The last stored run of this version if it scored the same gold to the same numbers (reads only)."""
     last = EvaluationRun.objects.filter(project=project, extractor=extractor).order_by("-created_at", "-id").first()
     if last is not None and last.gold_fingerprint == gold.fingerprint and last.results == results:
+        return last
+    return None
+
+
+def record_run(project: Project, extractor: ExtractorVersion, gold: Gold, results: dict) -> EvaluationRun:
+    """Store a run, or return the last one of this version if it scored the same gold to the same numbers."""
+    last = stored_run(project, extractor, gold, results)
+    if last is not None:
         return last
     return EvaluationRun.objects.create(
         project=project,
@@ -153,14 +161,8 @@ def documents_with_text(ids: list[int]) -> dict[int, Document]:
 
 
 def version_named(name: str | None, project: Project) -> ExtractorVersion | None:
-    """The extractor version `name` (exact version string, or the name of the newest with that name)."""
-    if not name:
-        return None
-    exact = ExtractorVersion.objects.filter(version=name).first()
-    if exact is not None:
-        return exact
-    return (
-        ExtractorVersion.objects.filter(name=name, predictions__document__project=project)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    """The extractor version `name` (exact version string, or the name of the newest with that name)
+    among those with predictions in the project: a version of another project is not found."""
+    from .names import version_in
+
+    return version_in(project, name)

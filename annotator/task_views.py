@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import names, selectors, services
 from .formats import EXPORT_FORMATS
 from .models import Membership, TaskRun
 
@@ -85,6 +85,12 @@ def task_export(request, slug):
     project = selectors.project_for(request.user, slug)
     selectors.ensure_role(request.user, project, MANAGER)
     post = request.POST
+    # A model or annotator of another project is "not found", like one that does not exist.
+    model, annotator = post.get("model") or None, post.get("annotator") or None
+    if (model and post.get("layer") == "model" and names.version_in(project, model) is None) or (
+        annotator and names.annotator_in(project, annotator) is None
+    ):
+        raise Http404("No such model version or annotator in this project.")
     try:
         run = services.start_export(
             project,
@@ -105,5 +111,8 @@ def task_evaluate(request, slug):
     project = selectors.project_for(request.user, slug)
     if selectors.role_of(request.user, project) not in (MANAGER, REVIEWER):
         raise PermissionDenied("Only managers and reviewers see the evaluation: it shows the gold.")
-    run = services.start_evaluation(project, request.user, model=request.POST.get("model") or None)
+    model = request.POST.get("model") or None
+    if model and names.version_in(project, model) is None:
+        raise Http404("No such model version in this project.")
+    run = services.start_evaluation(project, request.user, model=model)
     return redirect("task_detail", slug=project.slug, pk=run.pk)

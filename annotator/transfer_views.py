@@ -6,13 +6,12 @@ Thin: check the role, call one service, stream or redirect.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import names, selectors, services
 from .formats import EXPORT_FORMATS, FormatError
 
 
@@ -32,11 +31,14 @@ def export(request, slug):
     fmt, layer = request.GET.get("format"), request.GET.get("layer", "gold")
     if fmt not in EXPORT_FORMATS or layer not in services.LAYERS:
         return HttpResponse("Unknown layer or format.", status=400, content_type="text/plain")
+    # Names are looked up in this project only: one of another project is "not found", like a missing one.
     annotator = None
     if layer == "annotations" and request.GET.get("annotator"):
-        annotator = get_user_model().objects.filter(username=request.GET["annotator"]).first()
+        annotator = names.annotator_in(project, request.GET["annotator"])
         if annotator is None:
-            return HttpResponse("No such annotator.", status=400, content_type="text/plain")
+            return HttpResponse("No such annotator in this project.", status=404, content_type="text/plain")
+    if layer == "model" and request.GET.get("model") and names.version_in(project, request.GET["model"]) is None:
+        return HttpResponse(f"no predictions of {request.GET['model']!r} in this project", status=404, content_type="text/plain")
     try:
         name, media_type, chunks = services.download(
             project, fmt=fmt, layer=layer, model=request.GET.get("model") or None, annotator=annotator

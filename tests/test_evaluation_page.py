@@ -83,6 +83,7 @@ def test_non_members_get_404_and_anonymous_users_the_login(client, make_user, sc
 
 def test_the_page_shows_scores_partial_gold_and_errors(client, manager, scored_project):
     client.force_login(manager)
+    client.post(url(scored_project))  # keep a run, for the history chart
     response = client.get(url(scored_project))
     html = response.content.decode()
     assert response.status_code == 200
@@ -105,14 +106,16 @@ def test_the_page_shows_scores_partial_gold_and_errors(client, manager, scored_p
 def test_a_run_is_stored_once_per_gold_and_numbers(client, manager, scored_project):
     client.force_login(manager)
     client.get(url(scored_project))
-    client.get(url(scored_project))
+    assert EvaluationRun.objects.count() == 0  # a GET stores nothing
+    assert client.post(url(scored_project)).status_code == 302
+    client.post(url(scored_project))
     assert EvaluationRun.objects.count() == 1
     run = EvaluationRun.objects.get()
     assert run.extractor_version == "ext@1" and run.gold_documents == 2 and len(run.gold_fingerprint) == 64
     assert run.results["schemes"]["partial"]["micro"]["par"] == 1
     # New gold: a new run.
     add_gold(make_document(scored_project, text="A new gold document.", order=4), [])
-    client.get(url(scored_project))
+    client.post(url(scored_project))
     assert EvaluationRun.objects.count() == 2
 
 
@@ -132,6 +135,8 @@ def test_two_versions_side_by_side(client, manager, scored_project):
     document = scored_project.documents.get(order=1)
     add_predictions(document, "ext@2", GOLD)
     client.force_login(manager)
+    client.post(url(scored_project, model="ext@1"))
+    client.post(url(scored_project, model="ext@2"))
     response = client.get(url(scored_project, model="ext@2", compare="ext@1"))
     rows = {row["name"]: row for row in response.context["comparison"]}
     assert rows["ACTOR"]["a"]["f1"] == pytest.approx(0.8)  # ext@2 finds 2 of the 3 gold ACTOR spans, nothing else

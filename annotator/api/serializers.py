@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..formats import EXPORT_FORMATS
+from ..formats import EXPORT_FORMATS, FormatError, limits
 from ..models import Annotation, AnnotationSpan, Document, ExtractorVersion, Label, Project, TaskRun
 
 STATES = ("unassigned", "in_progress", "submitted", "reviewed")
@@ -19,25 +19,41 @@ STATES = ("unassigned", "in_progress", "submitted", "reviewed")
 MAX_INT = 2**31 - 1
 
 
-def storable(value):
-    """Refuse what no database column takes: NUL characters and unpaired surrogates, anywhere in a JSON value."""
-    import json
-
+def storable(value, field: str = ""):
+    """Refuse what no database column takes (a NUL, a lone surrogate, anywhere in a JSON value), in the
+    words of the file import (formats.limits): the same input gets the same answer from both."""
     try:
-        dumped = json.dumps(value, ensure_ascii=False)
-        dumped.encode("utf-8")
-    except (UnicodeEncodeError, TypeError, ValueError):
-        raise serializers.ValidationError("not storable text (unpaired surrogate or not JSON)") from None
-    if "\x00" in dumped or "\\u0000" in dumped:
-        raise serializers.ValidationError("NUL characters are not allowed")
+        limits.check_value(value, None, field)
+    except FormatError as error:
+        where = error.field[len(field) :].lstrip(".") if error.field and error.field != field else ""
+        raise serializers.ValidationError(f"{where}: {error.message}" if where else error.message) from None
     return value
 
 
 class Text(serializers.CharField):
-    """A CharField whose value a database can store."""
+    """A string (not a number: `"text": 12345` is refused) whose value a database can store."""
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(f"Not a valid string: got {type(data).__name__}.")
         return storable(super().to_internal_value(data))
+
+
+class DocumentText(Text):
+    """A document's text, under the rules of the file import: not only white space, within
+    IMPORT_MAX_DOCUMENT_CHARS characters, no NUL, no lone surrogate."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            limits.check_document_text(value, None, "text")
+        except FormatError as error:
+            raise serializers.ValidationError(error.message) from None
+        return value
 
 
 class Int(serializers.IntegerField):
@@ -123,7 +139,7 @@ class RecordSerializer(serializers.Serializer):
 
 class DocumentInSerializer(serializers.Serializer):
     id = Text(required=False, allow_blank=True, max_length=255)
-    text = Text(trim_whitespace=False)
+    text = DocumentText()
     spans = SpanSerializer(many=True, required=False)
     meta = MetaField(required=False)
 
@@ -146,7 +162,7 @@ class PushResultSerializer(serializers.Serializer):
 class PredictionInSerializer(serializers.Serializer):
     document = Int(required=False, help_text="A document of the project, by its id here…")
     id = Text(required=False, allow_blank=True, max_length=255)
-    text = Text(required=False, trim_whitespace=False, help_text="…or a text (a new one becomes a document).")
+    text = DocumentText(required=False, help_text="…or a text (a new one becomes a document).")
     spans = ScoredSpanSerializer(many=True)
     meta = MetaField(required=False)
 

@@ -45,10 +45,16 @@ def test_export_of_a_many_file_format_is_a_zip(project, with_gold, as_user):
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
 
 
-@pytest.mark.parametrize("body", [{"format": "docx"}, {"format": "jsonl", "layer": "drafts"}, {"format": "jsonl", "layer": "annotations", "annotator": "ghost"}])
+@pytest.mark.parametrize("body", [{"format": "docx"}, {"format": "jsonl", "layer": "drafts"}])
 def test_export_refuses_unknown_things(project, with_gold, as_user, body):
     _, client = as_user(MANAGER)
     assert client.post(url(project, "exports/"), body, format="json").status_code == 400
+
+
+def test_export_of_an_unknown_annotator_is_404(project, with_gold, as_user):
+    _, client = as_user(MANAGER)
+    body = {"format": "jsonl", "layer": "annotations", "annotator": "ghost"}
+    assert client.post(url(project, "exports/"), body, format="json").status_code == 404
 
 
 @pytest.mark.parametrize("role", [REVIEWER, ANNOTATOR])

@@ -2,7 +2,9 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from annotator.models import Membership, Project
 
@@ -19,6 +21,10 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+            try:  # the same password rules as every other password (settings.AUTH_PASSWORD_VALIDATORS)
+                validate_password(password, User(username=username))
+            except ValidationError as error:
+                raise CommandError("ADMIN_PASSWORD is refused: " + " ".join(error.messages)) from None
             user = User.objects.create_superuser(username=username, email="", password=password)
             shown = "(from ADMIN_PASSWORD)" if os.environ.get("ADMIN_PASSWORD") else password
             self.stdout.write(

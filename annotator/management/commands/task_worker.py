@@ -10,15 +10,41 @@ worker runs again, with nothing predicted twice.
 import logging
 import threading
 import time
+import uuid
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import OperationalError, connections
 
 from annotator import services
+from annotator.services.background import is_locked
 
 logger = logging.getLogger("annotator.tasks")
+# Waits between tries when the database is locked: 1, 2, 4, ... up to this many seconds.
+MAX_WAIT = 30.0
+
+
+def _until_unlocked(what: str, action, stop: threading.Event | None = None):
+    """Run `action` until it gets past a locked database; log each wait. Other errors go up.
+
+    A long write elsewhere (an import on SQLite) can hold the lock longer than the busy
+    timeout: the worker waits for it instead of dying.
+    """
+    wait = 1.0
+    while True:
+        try:
+            return action()
+        except OperationalError as error:
+            if not is_locked(error):
+                raise
+            logger.warning("task worker: %s: %s; trying again in %.0f s", what, error, wait)
+            connections.close_all()
+            if stop is not None and stop.wait(wait):
+                return None
+            if stop is None:
+                time.sleep(wait)
+            wait = min(MAX_WAIT, wait * 2)
 
 
 def _watchdog(every: float, stop: threading.Event) -> None:
@@ -59,7 +85,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Extractor {extractor.version} loaded in {time.monotonic() - started:.1f} s.")
             except Exception as error:  # a prediction will report it on its run; exports still work
                 self.stderr.write(self.style.WARNING(f"Could not load the extractor: {error}"))
-        for run in services.recover_stalled():
+        for run in _until_unlocked("resuming stalled runs", services.recover_stalled) or []:
             self.stdout.write(f"Resuming {run} of project {run.project.slug}.")
         stop = threading.Event()
         if options["recover_every"] > 0 and not options["batch"]:
@@ -67,16 +93,22 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         try:
             if "django_tasks_db" in backend:
-                extra = {"worker_id": options["worker_id"]} if options["worker_id"] else {}
-                call_command(
-                    "db_worker",
-                    queue_name="default",
-                    interval=options["interval"],
-                    batch=options["batch"],
-                    reload=False,
-                    startup_delay=False,
-                    verbosity=verbosity,
-                    **extra,
+                # One id for this process, kept when the loop below starts the worker again.
+                worker_id = options["worker_id"] or f"worker-{uuid.uuid4().hex[:12]}"
+                # db_worker's loop dies on "database is locked" outside the one query it guards
+                # (BEGIN EXCLUSIVE, marking a task done): start it again after the lock is gone.
+                _until_unlocked(
+                    "looking for tasks",
+                    lambda: call_command(
+                        "db_worker",
+                        queue_name="default",
+                        interval=options["interval"],
+                        batch=options["batch"],
+                        reload=False,
+                        startup_delay=False,
+                        verbosity=verbosity,
+                        worker_id=worker_id,
+                    ),
                 )
             elif "django_tasks_rq" in backend:
                 # SimpleWorker runs each job in this process, where the extractor is already loaded.
