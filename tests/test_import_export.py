@@ -294,4 +294,4 @@ def test_import_upload(client, ann_client, manager, project):
     assert "3 new documents" in response.content.decode() and GoldSpan.objects.count() == 6
     bad = SimpleUploadedFile("bad.jsonl", b'{"text": "x", "label": [[0, 1, "WEAPON"]]}')
     response = client.post(reverse("import_upload", args=["news"]), {"file": bad, "format": "doccano"}, follow=True)
-    assert "bad.jsonl:1: field &#x27;spans[0]&#x27;: document" in response.content.decode()
+    assert "bad.jsonl:1: field &#x27;label[0]&#x27;: document" in response.content.decode()  # the span as the file names it

@@ -5,7 +5,19 @@ as [start, end, label] lists or {start_offset, end_offset, label} objects,
 or under "entities" as {id, start_offset, end_offset, label} objects (the
 export of a project with relations). The text may be under "text" or, in
 doccano 1.0's export, "data". Other keys are kept as the record's meta.
-Out: the "label" shape (`shape="entities"` for the other one).
+
+A line without any of those keys was never annotated (UNANNOTATED: its text
+is imported, its layer left alone); `"label": []` is an explicit annotation
+with no span (EMPTY, which becomes an empty gold only on request).
+
+Offsets: doccano's editor (1.8) counts UTF-16 code units (JavaScript string
+positions), or grapheme clusters in its grapheme mode; only its API counts
+code points. Spans carry no text to tell them apart, so `offsets=` names the
+unit (import_docs --offsets), by default the editor's, UTF-16; a span whose
+offsets are no character boundary in that unit is an error naming it.
+Overlapping spans, which doccano allows, follow the overlap policy.
+Out: the "label" shape (`shape="entities"` for the other one), offsets in
+the unit doccano's editor reads (UTF-16) unless `offsets=` names another.
 """
 
 from __future__ import annotations
@@ -13,38 +25,55 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from . import jsonio
-from .records import FormatError, Record, Span
+from .reading import Given, SpanReader
+from .records import ANNOTATED, EMPTY, UNANNOTATED, FormatError, Record
+from .units import CODEPOINT, UTF16, Units
 
 KIND = "text"
 SUFFIX = ".jsonl"
 MEDIA_TYPE = "application/jsonl"
 HAS_SPANS = True
+LOAD_OPTIONS = ("offsets", "overlaps", "labels", "stats")
+DUMP_OPTIONS = ("offsets",)
+EDITOR_OFFSETS = UTF16  # the unit doccano's editor writes and reads
 
 _KNOWN = {"id", "text", "data", "label", "labels", "entities", "relations", "Comments", "comments", "meta"}
 
 
-def load(lines: Iterable[str], name: str = "", on_error=None, layer: str = "gold") -> Iterator[Record]:
-    return jsonio.records(lines, lambda value, line: [_record(value, line, name)], on_error)
+def load(
+    lines: Iterable[str],
+    name: str = "",
+    on_error=None,
+    layer: str = "gold",
+    offsets: str | None = None,
+    overlaps: str | None = None,
+    labels: set[str] | None = None,
+    stats=None,
+) -> Iterator[Record]:
+    reader = SpanReader(offsets=offsets, default=EDITOR_OFFSETS, overlaps=overlaps, labels=labels, on_error=on_error, stats=stats)
+    return jsonio.records(lines, lambda value, line: [_record(value, line, name, reader)], on_error)
 
 
-def _record(value, line: int, name: str) -> Record:
+def _record(value, line: int, name: str, reader: SpanReader) -> Record:
     data = jsonio.obj(value, line)
     key = "text" if "text" in data else "data"
     text = jsonio.text(data.get(key), line, key)
     field = next((k for k in ("entities", "label", "labels") if k in data), None)
-    raw_spans = data.get(field) if field else []
-    if raw_spans is None:
-        raw_spans = []
-    if not isinstance(raw_spans, list):
-        raise FormatError("must be a list of spans", line, field)
-    spans = [_span(raw, line, f"{field}[{i}]") for i, raw in enumerate(raw_spans)]
+    raw_spans = data.get(field) if field else None
     meta = dict(jsonio.meta(data["meta"], line)) if isinstance(data.get("meta"), dict) else {}
     meta.update({k: v for k, v in data.items() if k not in _KNOWN})
     default = f"{name}:{line}" if name else str(line)
-    return Record(id=jsonio.ident(data.get("id"), default, line), text=text, spans=spans, meta=meta, line=line)
+    record_id = jsonio.ident(data.get("id"), default, line)
+    if raw_spans is None:
+        return Record(id=record_id, text=text, spans=[], meta=meta, line=line, status=UNANNOTATED)
+    if not isinstance(raw_spans, list):
+        raise FormatError("must be a list of spans", line, field)
+    given = [_span(raw, line, f"{field}[{i}]") for i, raw in enumerate(raw_spans)]
+    spans = reader.spans(record_id, text, given, line)
+    return Record(id=record_id, text=text, spans=spans, meta=meta, line=line, status=ANNOTATED if given else EMPTY)
 
 
-def _span(raw, line: int, where: str) -> Span:
+def _span(raw, line: int, where: str) -> Given:
     if isinstance(raw, list) and len(raw) == 3:
         start, end, label = raw
     elif isinstance(raw, dict):
@@ -54,24 +83,43 @@ def _span(raw, line: int, where: str) -> Span:
         start, end, label = raw["start_offset"], raw["end_offset"], raw["label"]
     else:
         raise FormatError(f"must be [start, end, label] or an object with start_offset, end_offset, label; got {raw!r}", line, where)
-    return Span(
+    return Given(
         jsonio.integer(start, line, f"{where}.start"),
         jsonio.integer(end, line, f"{where}.end"),
         jsonio.label(label, line, f"{where}.label"),
+        None,
+        where,
     )
 
 
-def dump(records: Iterable[Record], report=None, layer: str = "gold", shape: str = "label") -> Iterator[str]:
-    """Yield one doccano line per record, in the "label" shape or doccano's "entities" export shape."""
+def dump(records: Iterable[Record], report=None, layer: str = "gold", shape: str = "label", offsets: str | None = None) -> Iterator[str]:
+    """Yield one doccano line per record, in the "label" shape or doccano's "entities" export shape.
+
+    Offsets are counted in `offsets` (default UTF-16, what doccano's editor
+    reads); a span that unit cannot hold (an edge inside a grapheme cluster)
+    is told to `report` and left out.
+    """
+    unit = offsets or EDITOR_OFFSETS
     for record in records:
-        spans = sorted(record.spans, key=lambda s: (s.start, s.end))
+        spans = []
+        text = record.text
+        units = None if unit == CODEPOINT or (text.isascii() and "\r\n" not in text) else Units(text)
+        for span in sorted(record.spans, key=lambda s: (s.start, s.end)):
+            start, end = span.start, span.end
+            if units is not None:
+                start, end = units.to_unit(unit, start), units.to_unit(unit, end)
+            if start is None or end is None:
+                if report:
+                    report(record, span, f"an edge falls inside a grapheme cluster, which offsets in {unit} cannot hold")
+                continue
+            spans.append((start, end, span.label))
         line = {"id": record.id, "text": record.text}
         if shape == "entities":
             line["entities"] = [
-                {"id": i, "label": s.label, "start_offset": s.start, "end_offset": s.end} for i, s in enumerate(spans)
+                {"id": i, "label": label, "start_offset": start, "end_offset": end} for i, (start, end, label) in enumerate(spans)
             ]
             line["relations"] = []
         else:
-            line["label"] = [[s.start, s.end, s.label] for s in spans]
+            line["label"] = [[start, end, label] for start, end, label in spans]
         line["meta"] = record.meta
         yield jsonio.line(line)

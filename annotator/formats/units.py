@@ -1,24 +1,38 @@
 """Offsets counted in other units than Python's code points, and the check that finds the right one.
 
 JavaScript counts string positions in UTF-16 code units, so a tool that takes
-offsets from the browser (Label Studio in some versions) is off by one for
-every emoji or other character outside the Basic Multilingual Plane before the
-span; tools that work on raw files may count UTF-8 bytes. When a span carries
-its text, the unit that makes `text[start:end]` equal it is the right one.
+offsets from the browser (doccano's editor, Label Studio in some versions) is
+off by one for every emoji or other character outside the Basic Multilingual
+Plane before the span; doccano's editor in its grapheme mode counts grapheme
+clusters (a flag, an emoji with skin tone or ZWJ, a letter with its combining
+accents, CRLF: one each); tools that work on raw files may count UTF-8 bytes.
+When a span carries its text, the unit that makes `text[start:end]` equal it
+is the right one.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 
+import regex
+
+# The units offsets may come in (import_docs/export --offsets), and their names for people.
+CODEPOINT, UTF16, GRAPHEME = "codepoint", "utf16", "grapheme"
+UNITS = (CODEPOINT, UTF16, GRAPHEME)
+UNIT_NAMES = {CODEPOINT: "code points", UTF16: "UTF-16 code units", GRAPHEME: "grapheme clusters", "utf8": "UTF-8 bytes"}
+
+_GRAPHEME = regex.compile(r"\X", regex.DOTALL)
+
 
 class Units:
-    """Convert offsets counted in UTF-16 code units or UTF-8 bytes of `text` to code points."""
+    """Convert offsets counted in UTF-16 code units, grapheme clusters or UTF-8 bytes of `text` to code points, and back."""
 
     def __init__(self, text: str):
         self.text = text
         self._utf16: list[int] | None = None
         self._utf8: list[int] | None = None
+        self._graphemes: list[int] | None = None
+        self._agree: bool | None = None
 
     def _table(self, width) -> list[int]:
         """Offset in other units of each code point position 0..len(text), given each character's width."""
@@ -41,10 +55,59 @@ class Units:
             self._utf8 = self._table(lambda c: len(c.encode("utf-8", "surrogatepass")))
         return _position(self._utf8, offset)
 
+    def graphemes(self) -> list[int]:
+        """The code point position where each grapheme cluster starts, and len(text) last."""
+        if self._graphemes is None:
+            if self.text.isascii() and "\r\n" not in self.text:
+                self._graphemes = list(range(len(self.text) + 1))
+            else:
+                self._graphemes = [m.start() for m in _GRAPHEME.finditer(self.text)] + [len(self.text)]
+        return self._graphemes
+
+    def from_grapheme(self, offset: int) -> int | None:
+        """The code point position at grapheme cluster `offset`; None past the end."""
+        table = self.graphemes()
+        return table[offset] if 0 <= offset < len(table) else None
+
+    def from_unit(self, unit: str, offset: int) -> int | None:
+        """The code point position at `offset` counted in `unit`; None if no character boundary is there."""
+        if unit == CODEPOINT:
+            return offset if 0 <= offset <= len(self.text) else None
+        if unit == UTF16:
+            return self.from_utf16(offset)
+        if unit == GRAPHEME:
+            return self.from_grapheme(offset)
+        if unit == "utf8":
+            return self.from_utf8(offset)
+        raise ValueError(f"unknown offset unit {unit!r} (known: {', '.join(UNITS)})")
+
+    def to_unit(self, unit: str, position: int) -> int | None:
+        """Code point `position` counted in `unit`; None if it falls inside a grapheme cluster (grapheme)."""
+        if unit == CODEPOINT:
+            return position
+        if unit == UTF16:
+            if self._utf16 is None:
+                self.from_utf16(0)
+            return self._utf16[position]
+        if unit == GRAPHEME:
+            return _position(self.graphemes(), position)
+        raise ValueError(f"unknown offset unit {unit!r} (known: {', '.join(UNITS)})")
+
     @property
     def plain(self) -> bool:
         """True when every unit agrees (ASCII text): no conversion can change anything."""
         return self.text.isascii()
+
+    @property
+    def agree(self) -> bool:
+        """True when code points, UTF-16 units and grapheme clusters count this text alike."""
+        if self._agree is None:
+            text = self.text
+            if text.isascii():
+                self._agree = "\r\n" not in text
+            else:
+                self._agree = max(text) <= "\uffff" and len(self.graphemes()) == len(text) + 1
+        return self._agree
 
 
 def _position(table: list[int], offset: int) -> int | None:

@@ -333,10 +333,21 @@ def in_dev(record_id: str, fraction: float, seed: int) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
-def chunks(records, fmt: str, layer: str, report=None) -> Iterator[bytes]:
+def dump_options(fmt: str, offsets: str | None = None) -> dict:
+    """The format's own dump options that are set (its DUMP_OPTIONS); ValueError for one it does not take."""
+    module = FORMATS[fmt]
+    if offsets is None:
+        return {}
+    if "offsets" not in getattr(module, "DUMP_OPTIONS", ()):
+        takers = [name for name in EXPORT_FORMATS if "offsets" in getattr(FORMATS[name], "DUMP_OPTIONS", ())]
+        raise ValueError(f"--offsets applies to {', '.join(takers)} exports, not {fmt}")
+    return {"offsets": offsets}
+
+
+def chunks(records, fmt: str, layer: str, report=None, options: dict | None = None) -> Iterator[bytes]:
     """The bytes of the export of `records` in `fmt`: a file's, or for a many-file format a .zip's."""
     module = FORMATS[fmt]
-    pieces = module.dump(records, report=report, layer=layer)
+    pieces = module.dump(records, report=report, layer=layer, **(options or {}))
     if module.KIND == "binary":
         yield from pieces
     elif module.KIND == "files":
@@ -359,7 +370,7 @@ def _buffered(pieces: Iterable[AnyStr]) -> Iterator[AnyStr]:
         yield buffered[0][:0].join(buffered)
 
 
-def _encoded(reader: LayerReader, fmt: str, layer: str, report=None, counted=None) -> Iterator[bytes]:
+def _encoded(reader: LayerReader, fmt: str, layer: str, report=None, counted=None, options: dict | None = None) -> Iterator[bytes]:
     """The bytes of the export of `reader`'s records in `fmt`, JSONL straight from the rows.
 
     `counted(items)` sees (record id, span count, record or line) and passes
@@ -368,7 +379,7 @@ def _encoded(reader: LayerReader, fmt: str, layer: str, report=None, counted=Non
     counted = counted or (lambda items: (item for _, _, item in items))
     if fmt == "jsonl":
         return _buffered(counted(reader.jsonl_lines()))
-    return chunks(counted((record.id, len(record.spans), record) for record in reader), fmt, layer, report)
+    return chunks(counted((record.id, len(record.spans), record) for record in reader), fmt, layer, report, options)
 
 
 def export_layer(
@@ -384,18 +395,21 @@ def export_layer(
     progress: Progress = None,
     on_problem: Callable[[str], None] | None = None,
     as_of: datetime | None = None,
+    offsets: str | None = None,
 ) -> ExportResult:
     """Write a layer in `fmt` to `output`: a file path, an open binary stream, or (brat, or a split) a folder.
 
     A file is written under a temporary name and renamed when complete, so
     no reader sees half of it. With `split` (the dev fraction) the output is
     a folder with train and dev parts. Spans the format cannot hold are
-    told to `on_problem` and counted. Raises ValueError for an unknown
-    format, layer or model.
+    told to `on_problem` and counted. `offsets` is the unit of doccano's and
+    Label Studio's offsets (default: what their editors read). Raises
+    ValueError for an unknown format, layer or model.
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
     module = FORMATS[fmt]
+    options = dump_options(fmt, offsets)
     result = ExportResult()
 
     def report(record: Record, span: Span, reason: str) -> None:
@@ -423,7 +437,7 @@ def export_layer(
     parts = [None] if split is None else ["train", "dev"]
     readers = [LayerReader(project, layer, model=model, annotator=annotator, as_of=as_of) for _ in parts]
     if not isinstance(output, (str, Path)):
-        for chunk in _encoded(readers[0], fmt, layer, report, counted(readers[0], None)):
+        for chunk in _encoded(readers[0], fmt, layer, report, counted(readers[0], None), options):
             output.write(chunk)
         result.paths.append("-")
         return result
@@ -435,11 +449,11 @@ def export_layer(
     for part, reader in zip(parts, readers):
         target = output / f"{part}{module.SUFFIX}" if part else output
         if module.KIND == "files" and target.suffix.lower() != ".zip":
-            write_directory(module.dump(records(reader, part), report=report, layer=layer), target)
+            write_directory(module.dump(records(reader, part), report=report, layer=layer, **options), target)
         else:
             partial = target.with_name(target.name + ".partial")
             with partial.open("wb") as handle:
-                for chunk in _encoded(reader, fmt, layer, report, counted(reader, part)):
+                for chunk in _encoded(reader, fmt, layer, report, counted(reader, part), options):
                     handle.write(chunk)
             partial.replace(target)
         result.paths.append(str(target))

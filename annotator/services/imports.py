@@ -20,9 +20,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..formats import FORMATS, FormatError, Record, detect_format
+from ..formats import FORMATS, IMPORT_FORMATS, FormatError, Record, detect_format
 from ..formats import limits
 from ..formats.archive import brat_pairs
+from ..formats.reading import ReadStats, SpanError
 from ..formats.records import check_spans
 from ..formats.tokens import packed_token_offsets
 from ..models import (
@@ -56,6 +57,9 @@ class ImportResult:
     revisions: int = 0  # gold revisions written
     unchanged: int = 0  # documents whose gold the file left as it was
     not_annotated: int = 0  # records without an annotation: their text was imported, their layer left alone
+    invalid_spans: int = 0  # spans left out by skip_invalid, their documents kept
+    models: dict[str, int] = field(default_factory=dict)  # model version -> documents whose predictions went under it
+    read: ReadStats | None = None  # what reading decided: offset units, trimmed texts, overlaps
     problems: list[str] = field(default_factory=list)  # what they were (web imports)
 
     def __str__(self):
@@ -69,6 +73,12 @@ class ImportResult:
             text += f"; {self.not_annotated} records without an annotation (text only, their layer left as it was)"
         if self.invalid:
             text += f"; {self.invalid} invalid records skipped"
+        if self.invalid_spans:
+            text += f"; {self.invalid_spans} invalid spans skipped (their documents kept)"
+        if self.models:
+            text += "; predictions under " + ", ".join(f"{name} ({n} documents)" for name, n in self.models.items())
+        if self.read is not None and (summary := self.read.summary()):
+            text += f"; {summary}"
         if self.skipped:
             text += f"; {len(self.skipped)} left as they were: " + "; ".join(self.skipped[:5])
         return text
@@ -136,19 +146,37 @@ class _CountingReader:
         return data
 
 
-def iter_records(path: str | Path, fmt: str = "auto", *, layer: str = "gold", on_error=None, meter: _Meter | None = None) -> Iterator[Record]:
+def iter_records(
+    path: str | Path,
+    fmt: str = "auto",
+    *,
+    layer: str = "gold",
+    on_error=None,
+    meter: _Meter | None = None,
+    options: dict | None = None,
+) -> Iterator[Record]:
     """Return the records of a file, read as they are used; FormatError for a problem (without the path).
 
     The format and the size limit are checked at once, before anything is read.
+    `options` are the format's own (its LOAD_OPTIONS: offsets, overlaps,
+    labels, stats); one the format does not take is refused when it is set.
     """
     path = Path(path)
-    module = FORMATS[resolve_format(path, fmt)]
+    fmt = resolve_format(path, fmt)
+    module = FORMATS[fmt]
+    accepted = getattr(module, "LOAD_OPTIONS", ())
+    extra = {key: value for key, value in (options or {}).items() if key in accepted}
+    for key in ("offsets", "overlaps"):
+        value = (options or {}).get(key)
+        if value is not None and key not in accepted and not (key == "overlaps" and value == "refuse"):
+            takers = [name for name in IMPORT_FORMATS if key in getattr(FORMATS[name], "LOAD_OPTIONS", ())]
+            raise FormatError(f"--{key} applies to {' and '.join(takers)} files, not {fmt}")
     _check_size(path)
-    return _read(path, module, layer, on_error, meter or _Meter(0))
+    return _read(path, module, layer, on_error, meter or _Meter(0), extra)
 
 
-def _read(path: Path, module, layer: str, on_error, meter: _Meter) -> Iterator[Record]:
-    options = {"name": path.stem, "on_error": on_error, "layer": layer}
+def _read(path: Path, module, layer: str, on_error, meter: _Meter, extra: dict | None = None) -> Iterator[Record]:
+    options = {"name": path.stem, "on_error": on_error, "layer": layer, **(extra or {})}
     if module.KIND == "files":
         yield from module.load(brat_pairs(path), **options)
     elif module.KIND == "binary":
@@ -214,13 +242,10 @@ class _Writer:
         self.empty_is_gold, self.how, self.user = empty_is_gold, how, user
         self.labels = {label.name: label for label in project.labels.all()}
         self.next_order = (project.documents.order_by("-order").values_list("order", flat=True).first() or 0) + 1
-        self.version = None
-        if has_spans and layer == "model":
-            if not model:
-                raise FormatError("spans for the model layer need a model name (--model NAME)")
-            self.version, _ = ExtractorVersion.objects.get_or_create(
-                version=model, defaults={"name": model, "base_model": "imported"}
-            )
+        # The model layer: each record's predictions go under its own model version (meta "model", e.g.
+        # Label Studio's model_version); `model` names those that name none.
+        self.model = model
+        self.versions: dict[str, ExtractorVersion] = {}
         if has_spans and layer == "annotations" and annotator is None:
             raise FormatError("spans for the annotations layer need an annotator (--annotator USERNAME)")
         self.documents = _DocumentRows(project)
@@ -230,34 +255,60 @@ class _Writer:
         if not self.has_spans:
             return
         # The same text twice in a file is one document: keep one record for it
-        # (the last for gold and annotations, which replace; the first for predictions, which never change).
+        # (the last for gold and annotations, which replace; the first of each model version for predictions,
+        # which never change).
         pairs = {}
         for pk, record in zip(ids, records):
             if not self._carries_layer(record):
                 continue
             if self.layer == "model":
-                pairs.setdefault(pk, (pk, record))
+                pairs.setdefault((self._model_of(record), pk), (pk, record))
             else:
                 pairs[pk] = (pk, record)
+        if self.layer == "model":
+            self._predictions(pairs)
+            return
         pairs = list(pairs.values())
         if self.layer == "gold":
             self._gold(pairs, new)
             return
         documents = [Document(pk=pk, project=self.project) for pk, _ in pairs]
-        if self.layer == "model":
+        self.result.spans += _import_annotations(self.annotator, self.labels, documents, [r for _, r in pairs])
+
+    def _model_of(self, record: Record) -> str:
+        name = record.meta.get("model") if isinstance(record.meta.get("model"), str) else None
+        name = name or self.model
+        if not name:
+            raise FormatError(
+                f"document {record.id!r}: its predictions name no model version: give one with --model NAME", record.line
+            )
+        return name
+
+    def _predictions(self, pairs: dict) -> None:
+        """Store each model version's predictions of the chunk (a document that has them already is left alone)."""
+        by_version: dict[str, list] = {}
+        for (name, _), pair in pairs.items():
+            by_version.setdefault(name, []).append(pair)
+        for name, group in by_version.items():
+            version = self.versions.get(name)
+            if version is None:
+                version, _ = ExtractorVersion.objects.get_or_create(version=name, defaults={"name": name, "base_model": "imported"})
+                self.versions[name] = version
             stored = store_predictions(
-                self.version,
+                version,
                 self.labels,
                 [
-                    (d, [{"start": s.start, "end": s.end, "label": s.label, "score": s.score, "source": s.source} for s in r.spans])
-                    for d, (_, r) in zip(documents, pairs)
+                    (
+                        Document(pk=pk, project=self.project),
+                        [{"start": s.start, "end": s.end, "label": s.label, "score": s.score, "source": s.source} for s in r.spans],
+                    )
+                    for pk, r in group
                 ],
             )
-            self.result.spans += sum(len(r.spans) for _, r in pairs)
-            if stored < len(pairs):
-                self.result.skipped.append(f"{len(pairs) - stored} documents already had predictions of {self.version.version}")
-        else:
-            self.result.spans += _import_annotations(self.annotator, self.labels, documents, [r for _, r in pairs])
+            self.result.spans += sum(len(r.spans) for _, r in group)
+            self.result.models[name] = self.result.models.get(name, 0) + stored
+            if stored < len(group):
+                self.result.skipped.append(f"{len(group) - stored} documents already had predictions of {name}")
 
     def _carries_layer(self, record: Record) -> bool:
         """Whether the record's spans are its layer's: a task nobody annotated (or skipped) is text
@@ -498,20 +549,29 @@ def import_file(
     chunk_size: int = 500,
     empty_is_gold: bool = False,
     user=None,
+    offsets: str | None = None,
+    overlaps: str | None = None,
 ) -> ImportResult:
     """Import one file as a stream, in one transaction.
 
     On a problem raise FormatError ("file:line: what is wrong") and store
     nothing from the file. With `skip_invalid`, each bad record is handed to
-    `on_invalid` (located in the file) and left out, and the rest is stored.
+    `on_invalid` (located in the file) and left out, and the rest is stored;
+    formats that read span by span (doccano, Label Studio) leave out a bad
+    span and keep its document. `offsets` (codepoint, utf16, grapheme) and
+    `overlaps` (refuse, keep-longest, keep-first, split) are those formats'
+    options (formats.reading); `result.read` says which units were used.
     `progress(done, total)` hears how many bytes have been read.
     """
     owner = _user(layer, annotator)
     path = Path(path)
-    result = ImportResult()
+    result = ImportResult(read=ReadStats())
 
     def invalid(error: FormatError) -> None:
-        result.invalid += 1
+        if isinstance(error, SpanError):
+            result.invalid_spans += 1
+        else:
+            result.invalid += 1
         if on_invalid:
             on_invalid(_located(error, path))
 
@@ -520,8 +580,9 @@ def import_file(
         if not path.exists():
             raise FormatError("no such file")
         meter = _Meter(path.stat().st_size if path.is_file() else 0)
-        records = iter_records(path, fmt, layer=layer, on_error=invalid if skip_invalid else None, meter=meter)
         labels = set(project.labels.values_list("name", flat=True))
+        options = {"offsets": offsets, "overlaps": overlaps, "labels": labels, "stats": result.read}
+        records = iter_records(path, fmt, layer=layer, on_error=invalid if skip_invalid else None, meter=meter, options=options)
         checked = _checked(records, labels, invalid if skip_invalid else None)
         with roomy_cache(), transaction.atomic():
             writer = _Writer(

@@ -222,8 +222,10 @@ def test_hand_written_label_studio_keeps_annotations_and_predictions_apart():
         (TEXT_LS, [("Mosul", "LOCATION")]),  # converted from UTF-16 units
     ]
     predicted = list(labelstudio.load(io.StringIO(export), layer="model"))
-    assert [(r.meta.get("model"), [(s.start, s.end, s.label, s.score) for s in r.spans]) for r in predicted] == [
-        ("ner-v1", [(21, 26, "LOCATION", 0.8)])
+    # The second task has no prediction: its text is imported, the model layer left alone.
+    assert [(r.meta.get("model"), [(s.start, s.end, s.label, s.score) for s in r.spans], r.status) for r in predicted] == [
+        ("ner-v1", [(21, 26, "LOCATION", 0.8)], "annotated"),
+        (None, [], "unannotated"),
     ]
     # One task per line (JSONL) reads the same.
     assert load_all(labelstudio, "\n".join(json.dumps(t) for t in LABEL_STUDIO)) == load_all(labelstudio, export)

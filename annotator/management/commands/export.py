@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 
 from annotator import services
 from annotator.formats import EXPORT_FORMATS
+from annotator.formats.units import UNITS
 from annotator.management.base import ProjectCommand
 from annotator.services import gold
 
@@ -30,6 +31,12 @@ class Command(ProjectCommand):
             help="Write a folder with train and dev parts, DEV_FRACTION of the documents in dev (e.g. 0.2).",
         )
         parser.add_argument("--seed", type=int, default=0, help="Seed of the train/dev split (default: %(default)s).")
+        parser.add_argument(
+            "--offsets",
+            choices=UNITS,
+            help="doccano, Label Studio: the unit offsets are counted in (default: what the tool's editor reads; "
+            "doccano: utf16, Label Studio: codepoint; grapheme for doccano's grapheme mode).",
+        )
         parser.add_argument(
             "--as-of",
             metavar="ISO-8601-TIME",
@@ -74,6 +81,7 @@ class Command(ProjectCommand):
                 progress=self.progress(f"export {options['layer']}"),
                 on_problem=problem,
                 as_of=as_of,
+                offsets=options["offsets"],
             )
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from None
