@@ -28,7 +28,9 @@ from .permissions import ANNOTATOR, MANAGER, OVERSEERS, APIView, ApiAuth
 ERRORS: dict = {}
 STALE = OpenApiResponse(s.StaleSerializer, description="The annotation changed since that version: nothing was written.")
 REFUSED = OpenApiResponse(s.ErrorSerializer, description="The edit cannot be applied (overlap, outside the text, unknown label).")
-ANNOTATION_ID = OpenApiParameter("aid", OpenApiTypes.INT, OpenApiParameter.PATH, description="The annotation's id.")
+ANNOTATION_ID = OpenApiParameter(
+    "aid", {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, OpenApiParameter.PATH, description="The annotation's id."
+)
 
 
 def _int_param(request, name: str) -> int | None:
@@ -377,6 +379,16 @@ class _Edit(APIView):
                 headers={"X-Annotation-Version": str(error.current_version)},
             )
         except services.EditRefused as error:
+            # A stale version wins over every other refusal: when the annotation has moved on from the
+            # version the client sent (another edit won a race), the answer is 409, as if checked first.
+            sent = _sent_version(request)
+            current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True).first()
+            if sent is not None and current is not None and current != sent:
+                return Response(
+                    {"detail": str(services.StaleEdit(current)), "current_version": current},
+                    status=status.HTTP_409_CONFLICT,
+                    headers={"X-Annotation-Version": str(current)},
+                )
             return Response({"detail": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         annotation.refresh_from_db(fields=["version", "status"])
         return annotation, result
@@ -390,6 +402,26 @@ class _Edit(APIView):
         if label is None:
             raise services.EditRefused(f"Unknown label {name!r} for this project.")
         return label.pk
+
+
+def _sent_version(request) -> int | None:
+    """The annotation version the client sent (body or ?version=), if it is a number."""
+    body = request.data if isinstance(request.data, dict) else {}
+    value = body.get("version", request.query_params.get("version"))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _inside(annotation, start: int | None, end: int | None) -> None:
+    """Refuse (422) offsets outside the document's text: they are not moved to the nearest word."""
+    length = len(annotation.document.text)
+    if (end is not None and end > length) or (start is not None and start >= length):
+        raise services.EditRefused(
+            f"The span [{start if start is not None else '…'}, {end if end is not None else '…'}) is outside the text "
+            f"(length {length})."
+        )
 
 
 def _edit_response(outcome, status_code=status.HTTP_200_OK):
@@ -416,6 +448,7 @@ class SpanList(_Edit):
         data = _valid(s.SpanAddSerializer, request.data)
 
         def action(annotation):
+            _inside(annotation, data["start"], data["end"])
             return services.add_span(
                 annotation,
                 request.user,
@@ -440,6 +473,7 @@ class SpanDetail(_Edit):
         data = _valid(s.SpanChangeSerializer, request.data)
 
         def action(annotation):
+            _inside(annotation, data.get("start"), data.get("end"))
             return services.change_span(
                 annotation,
                 request.user,

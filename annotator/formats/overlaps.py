@@ -14,19 +14,21 @@
   "[forces of [Mosul]]" becomes "forces of" and "Mosul"; white space at
   the edges of a piece is trimmed and a piece of white space is dropped.
 
-A span given twice (same offsets, same label) is kept once under every
-policy. Pure: no Django.
+A span given twice (same offsets, same label; the first of them) is kept
+once under every policy. Pure: no Django.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
+from operator import attrgetter
 
 from .records import Span
 
 REFUSE, KEEP_LONGEST, KEEP_FIRST, SPLIT = "refuse", "keep-longest", "keep-first", "split"
 POLICIES = (REFUSE, KEEP_LONGEST, KEEP_FIRST, SPLIT)
+_by_position = attrgetter("start", "end", "label")
 
 
 def resolve(spans: list[Span], policy: str, text: str) -> tuple[list[Span], list[tuple[Span, Span]], int]:
@@ -37,8 +39,18 @@ def resolve(spans: list[Span], policy: str, text: str) -> tuple[list[Span], list
     """
     if policy not in POLICIES:
         raise ValueError(f"unknown overlap policy {policy!r} (known: {', '.join(POLICIES)})")
-    unique = list(dict.fromkeys(sorted(spans, key=lambda s: (s.start, s.end, s.label))))
-    if not _overlapping(unique):
+    unique: list[Span] = []
+    overlapping, reach = False, -1
+    for span in sorted(spans, key=_by_position):
+        if unique:
+            last = unique[-1]
+            if span.start == last.start and span.end == last.end and span.label == last.label:
+                continue  # the same span twice: once
+        if span.start < reach:
+            overlapping = True
+        reach = max(reach, span.end)
+        unique.append(span)
+    if not overlapping:
         return unique, [], 0
     if policy == REFUSE:
         kept, refused = [], []
@@ -67,16 +79,6 @@ def resolve(spans: list[Span], policy: str, text: str) -> tuple[list[Span], list
             chosen.insert(at, span)
         return chosen, [], len(unique) - len(chosen)
     return _split(unique, text)
-
-
-def _overlapping(spans: list[Span]) -> bool:
-    """Whether any two of `spans` (sorted by start) overlap."""
-    end = None
-    for span in spans:
-        if end is not None and span.start < end:
-            return True
-        end = span.end if end is None else max(end, span.end)
-    return False
 
 
 def _split(spans: list[Span], text: str) -> tuple[list[Span], list, int]:

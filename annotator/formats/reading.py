@@ -131,10 +131,17 @@ class SpanReader:
             given = known
         unit = self._unit(record_id, text, units, given, line)
         spans, where = [], {}
+        plain = unit == CODEPOINT or units.agree  # offsets are code points already
+        size = len(text)
         for g in given:
-            begin, finish = units.from_unit(unit, g.start), units.from_unit(unit, g.end)
-            name = f"document {record_id!r}: span [{g.start}, {g.end}) {g.label}"
+            if plain:
+                begin, finish = g.start, g.end
+                if not (0 <= begin <= size and 0 <= finish <= size):
+                    begin = finish = None
+            else:
+                begin, finish = units.from_unit(unit, g.start), units.from_unit(unit, g.end)
             if begin is None or finish is None:
+                name = f"document {record_id!r}: span [{g.start}, {g.end}) {g.label}"
                 length = units.to_unit(unit, len(text))
                 problem = (
                     f"is outside the text (length {length} in {UNIT_NAMES[unit]})"
@@ -144,10 +151,12 @@ class SpanReader:
                 errors.append(SpanError(f"{name} {problem}", line, g.where))
                 continue
             if finish <= begin:
+                name = f"document {record_id!r}: span [{g.start}, {g.end}) {g.label}"
                 errors.append(SpanError(f"{name} is empty (end must be after start)", line, g.where))
                 continue
             covered = text[begin:finish]
-            if g.text is not None and not self._matches(covered, g.text):
+            if g.text is not None and covered != g.text and not self._matches(covered, g.text):
+                name = f"document {record_id!r}: span [{g.start}, {g.end}) {g.label}"
                 errors.append(
                     SpanError(f"{name} covers {covered!r} in {UNIT_NAMES[unit]} but its text is {g.text!r}", line, g.where)
                 )

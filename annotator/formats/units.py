@@ -22,6 +22,7 @@ UNITS = (CODEPOINT, UTF16, GRAPHEME)
 UNIT_NAMES = {CODEPOINT: "code points", UTF16: "UTF-16 code units", GRAPHEME: "grapheme clusters", "utf8": "UTF-8 bytes"}
 
 _GRAPHEME = regex.compile(r"\X", regex.DOTALL)
+_ASTRAL = regex.compile("[\U00010000-\U0010ffff]")  # two UTF-16 units each
 
 
 class Units:
@@ -43,11 +44,28 @@ class Units:
             table[i + 1] = total
         return table
 
-    def from_utf16(self, offset: int) -> int | None:
-        """The code point position at UTF-16 `offset`; None if it falls inside a surrogate pair."""
+    def _astral(self) -> list[int]:
+        """The code point positions of the characters outside the BMP (two UTF-16 units each)."""
         if self._utf16 is None:
-            self._utf16 = self._table(lambda c: 2 if c > "\uffff" else 1)
-        return _position(self._utf16, offset)
+            self._utf16 = [m.start() for m in _ASTRAL.finditer(self.text)]
+        return self._utf16
+
+    def from_utf16(self, offset: int) -> int | None:
+        """The code point position at UTF-16 `offset`; None if it falls inside a surrogate pair or outside the text."""
+        astral = self._astral()
+        # The k-th astral character starts at UTF-16 unit astral[k] + k; `before` of them start before `offset`.
+        low, high = 0, len(astral)
+        while low < high:
+            middle = (low + high) // 2
+            if astral[middle] + middle < offset:
+                low = middle + 1
+            else:
+                high = middle
+        before = low
+        if before and astral[before - 1] + before == offset:
+            return None  # between the two units of the last of them
+        position = offset - before
+        return position if 0 <= position <= len(self.text) else None
 
     def from_utf8(self, offset: int) -> int | None:
         """The code point position at UTF-8 byte `offset`; None if it falls inside a character."""
@@ -86,9 +104,7 @@ class Units:
         if unit == CODEPOINT:
             return position
         if unit == UTF16:
-            if self._utf16 is None:
-                self.from_utf16(0)
-            return self._utf16[position]
+            return position + bisect_left(self._astral(), position)
         if unit == GRAPHEME:
             return _position(self.graphemes(), position)
         raise ValueError(f"unknown offset unit {unit!r} (known: {', '.join(UNITS)})")
@@ -106,7 +122,7 @@ class Units:
             if text.isascii():
                 self._agree = "\r\n" not in text
             else:
-                self._agree = max(text) <= "\uffff" and len(self.graphemes()) == len(text) + 1
+                self._agree = _ASTRAL.search(text) is None and len(self.graphemes()) == len(text) + 1
         return self._agree
 
 

@@ -314,8 +314,12 @@ def test_units_convert_both_ways_at_every_boundary(text):
             counted = units.to_unit(unit, position)
             if counted is not None:
                 assert units.from_unit(unit, counted) == position
-    assert units.to_unit("utf16", len(text)) == len(text.encode("utf-16-le")) // 2
+    assert units.to_unit("utf16", len(text)) == len(text.encode("utf-16-le", "surrogatepass")) // 2
     assert units.graphemes()[-1] == len(text)
+    # Every UTF-16 offset, against the encoding itself: a boundary maps to its code point, the rest to None.
+    reference = {len(text[:i].encode("utf-16-le", "surrogatepass")) // 2: i for i in range(len(text) + 1)}
+    total = len(text.encode("utf-16-le", "surrogatepass")) // 2
+    assert {u: units.from_utf16(u) for u in range(-2, total + 3)} == {u: reference.get(u) for u in range(-2, total + 3)}
 
 
 def test_overlap_policies_on_nested_and_crossing_spans():
