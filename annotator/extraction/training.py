@@ -39,18 +39,25 @@ from spacy.tokens import Doc, DocBin, SpanGroup
 from thinc.api import Config
 
 from . import pipeline as extractor_pipeline
-from .labels import LABELS, NER_NAME_MAP, SPANS_KEY
+from .labels import LABELS, NER_NAME_MAP, QUANTITY
+from .quantities import DATE_ENTS, NEVER_COUNT_ENTS
 
 TRAINED_NAME = "trained"
 TRAINED_COMPONENT = "trained_ner"
 TRAINED_SPANS = "trained"
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
-# How the trained spans meet the rule spans in the resolver: which tier comes first.
-MERGES = {
-    "rules_first": ["quantities", "ruler", "dateline", TRAINED_SPANS],
-    "trained_first": [TRAINED_SPANS, "quantities", "ruler", "dateline"],
-}
+# How the trained recogniser meets the rules. "model_only": it alone (any label set).
+# "rules_with_trained_ner": it takes the pretrained recogniser's place in the rule extractor (the
+# resolver reads its spans after the rule sources, as it read the pretrained entities), so the
+# pipeline costs what the rule extractor costs.
 MODEL_ONLY = "model_only"
+RULES_WITH_TRAINED = "rules_with_trained_ner"
+MERGES = (RULES_WITH_TRAINED, MODEL_ONLY)
+# Entity types of the pretrained recogniser that the rules read (quantities.py: dates, times,
+# percentages, money and ordinals are no counts). When the trained recogniser replaces the
+# pretrained one it must still find them: the pretrained recogniser's own spans of these types
+# (where no gold span is) are kept in the training data ("pseudo-rehearsal").
+SILVER_TYPES = tuple(sorted(NEVER_COUNT_ENTS | DATE_ENTS))
 # A paragraph longer than this many characters is cut further at sentence ends.
 MAX_CHUNK_CHARS = 2000
 
@@ -176,6 +183,34 @@ def write_docbin(docs: list[Doc], path: Path) -> Path:
     return path
 
 
+def add_silver(records: list[tuple[str, str, list[dict]]], base_model: str, types=SILVER_TYPES, batch_size: int = 32):
+    """The records with the pretrained recogniser's spans of `types` added where no gold span overlaps.
+
+    Returns (records, labels added). Only the recogniser of the pretrained
+    pipeline runs (it has its own tok2vec).
+    """
+    keep = set(types)
+    nlp = _recogniser_only(base_model)
+    out, seen = [], set()
+    for (key, text, spans), doc in zip(records, nlp.pipe((t for _, t, _ in records), batch_size=batch_size)):
+        taken = [False] * (len(text) + 1)
+        for span in spans:
+            for k in range(span["start"], span["end"]):
+                taken[k] = True
+        silver = [
+            {"start": e.start_char, "end": e.end_char, "label": e.label_}
+            for e in doc.ents
+            if e.label_ in keep and not any(taken[e.start_char : e.end_char])
+        ]
+        seen.update(s["label"] for s in silver)
+        out.append((key, text, sorted(spans + silver, key=lambda s: (s["start"], s["end"]))))
+    return out, sorted(seen)
+
+
+def _recogniser_only(base_model: str) -> Language:
+    return spacy.load(base_model, enable=["ner"])
+
+
 # ---------------------------------------------------------------- config
 
 
@@ -194,6 +229,8 @@ class TrainingSettings:
     batch_words: int = 1000
     learn_rate: float = 0.001
     from_pretrained: bool = True  # fine-tune the pretrained entity recogniser (else a fresh one)
+    # Keep the pretrained recogniser's SILVER_TYPES in the training data (when it is to replace it in the rules).
+    silver: bool = False
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -400,6 +437,11 @@ def train_pipeline(
         raise ValueError("no training documents")
     if settings.from_pretrained and not base_available(settings.base_model):
         settings.from_pretrained = False
+    extra: list[str] = []
+    if settings.silver and settings.from_pretrained:
+        train_records, extra = add_silver(train_records, settings.base_model)
+        dev_records, more = add_silver(dev_records, settings.base_model)
+        extra = sorted(set(extra) | set(more))
     blank = spacy.blank("en")
     train = to_docs(blank, train_records)
     dev = to_docs(blank, dev_records or train_records)
@@ -407,6 +449,8 @@ def train_pipeline(
         f"{len(train_records)} training documents ({len(train.docs)} paragraphs, {train.spans} spans), "
         f"{len(dev_records)} dev documents ({len(dev.docs)} paragraphs, {dev.spans} spans)"
     ]
+    if extra:
+        log.append(f"the pretrained recogniser's {', '.join(extra)} spans are kept in the data (the rules read them)")
     if train.dropped or dev.dropped:
         log.append(f"{len(train.dropped) + len(dev.dropped)} spans not on token edges were left out")
     with tempfile.TemporaryDirectory(prefix="annotator-train-") as folder:
@@ -417,7 +461,7 @@ def train_pipeline(
 
         nlp = init_nlp(config)
         ner = nlp.get_pipe("ner")
-        for label in settings.labels:
+        for label in [*settings.labels, *extra]:
             ner.add_label(label)  # a sourced recogniser keeps its own labels; ours are added (the output layer grows)
         last = {"step": 0}
 
@@ -490,10 +534,12 @@ def uses_rules(labels: Iterable[str]) -> bool:
 def assemble(trained: Language, labels: list[str], merge: str, base_model: str | None = None) -> Language:
     """The trained recogniser as an extractor pipeline writing doc.spans["extractor"].
 
-    merge "model_only": tokenizer, the trained recogniser, a resolver that
-    only maps its labels (any label set). "rules_first" / "trained_first":
-    the rule extractor on the pretrained pipeline with the trained spans as
-    a resolver source after (or before) the rule sources.
+    MODEL_ONLY: tokenizer, the trained recogniser, a resolver that only
+    keeps its spans of `labels` (any label set). RULES_WITH_TRAINED: the rule
+    extractor on the pretrained pipeline with the trained recogniser in
+    the pretrained one's place; the resolver takes its spans of `labels`
+    (but QUANTITY, the quantity rules' own) after the rule sources, where it
+    took the mapped pretrained entities.
     """
     if merge == MODEL_ONLY:
         nlp = spacy.blank("en")
@@ -511,18 +557,18 @@ def assemble(trained: Language, labels: list[str], merge: str, base_model: str |
             },
         )
         return nlp
-    if merge not in MERGES:
+    if merge != RULES_WITH_TRAINED:
         raise ValueError(f"unknown merge {merge!r}")
     nlp = extractor_pipeline.build_extractor(base_model).nlp
-    first = "ner" if "ner" in nlp.pipe_names else nlp.pipe_names[0]
-    nlp.add_pipe("ner", name=TRAINED_COMPONENT, source=trained, before=first)
-    nlp.add_pipe("ents_to_spans", config={"labels": list(labels)}, after=TRAINED_COMPONENT)
-    scores = {**nlp.get_pipe(extractor_pipeline.RESOLVER).scores, TRAINED_SPANS: 0.8}
-    nlp.replace_pipe(
-        extractor_pipeline.RESOLVER,
-        extractor_pipeline.RESOLVER,
-        config={"sources": MERGES[merge], "ner_labels": NER_NAME_MAP, "scores": scores},
-    )
+    if "ner" in nlp.pipe_names:
+        after = nlp.pipe_names[nlp.pipe_names.index("ner") + 1]
+        nlp.remove_pipe("ner")
+    else:  # a blank base: no pretrained recogniser to replace
+        after = nlp.pipe_names[0]
+    nlp.add_pipe("ner", source=trained, before=after)
+    # Numbers stay the quantity rules' (as with the pretrained recogniser: it measured better on the blind set).
+    ner_labels = {**NER_NAME_MAP, **{label: label for label in labels if label != QUANTITY}}
+    nlp.replace_pipe(extractor_pipeline.RESOLVER, extractor_pipeline.RESOLVER, config={"ner_labels": ner_labels})
     return nlp
 
 

@@ -92,7 +92,9 @@ def gold_fingerprint(documents: list[GoldDocument]) -> str:
 # ---------------------------------------------------------------- settings
 
 
-def training_settings(labels: list[str], *, seed: int, words: int, max_steps: int | None = None) -> pure.TrainingSettings:
+def training_settings(
+    labels: list[str], *, seed: int, words: int, max_steps: int | None = None, silver: bool | None = None
+) -> pure.TrainingSettings:
     """Steps scale with the training words (about three passes, 200 to TRAIN_MAX_STEPS); settings can cap them."""
     cap = int(getattr(settings, "TRAIN_MAX_STEPS", 1500))
     if max_steps is None:
@@ -107,6 +109,8 @@ def training_settings(labels: list[str], *, seed: int, words: int, max_steps: in
         patience=max(200, max_steps // 2),
         # Off only for quick tests: a fresh recogniser on a blank pipeline instead of the pretrained one.
         from_pretrained=bool(getattr(settings, "TRAIN_FROM_PRETRAINED", True)),
+        # With the default labels the trained recogniser replaces the pretrained one beside the rules.
+        silver=pure.uses_rules(labels) if silver is None else silver,
     )
 
 
@@ -327,7 +331,7 @@ def train_project(
         for text in trained.log:
             reporter.line(text)
         # Which way the trained spans meet the rules: each candidate scored on dev, the best kept.
-        merges = [pure.MODEL_ONLY] if not pure.uses_rules(labels) else list(pure.MERGES)
+        merges = list(pure.MERGES) if pure.uses_rules(labels) else [pure.MODEL_ONLY]
         candidates = {}
         for merge in merges:
             nlp = pure.assemble(trained.nlp, labels, merge, settings.EXTRACTOR_MODEL)
@@ -361,7 +365,7 @@ def train_project(
         for fraction, keys in zip(fractions, subsets):
             part = [by_key[k] for k in sorted(keys)]
             steps = _scaled_steps(base_settings.max_steps, fraction)
-            point_settings = training_settings(labels, seed=seed, words=_words(part), max_steps=steps)
+            point_settings = training_settings(labels, seed=seed, words=_words(part), max_steps=steps, silver=False)
             reporter.line(f"curve: {round(100 * fraction)} % ({len(part)} documents, {steps} steps)")
             small = pure.train_pipeline(point_settings, [d.record() for d in part], [d.record() for d in dev_docs], progress=reporter.step)
             reporter.advance(steps)

@@ -192,3 +192,22 @@ def test_retraining_is_due_after_n_new_gold_documents(gold_project, settings):
     run = training.maybe_retrain(gold_project)
     assert run is not None and run.kind == TaskRun.Kind.TRAIN
     assert training.maybe_retrain(gold_project) is None  # already running
+
+
+@pytest.mark.slow
+def test_the_default_labels_train_beside_the_rules(project, settings, tmp_path):
+    """The seed gold, the pretrained recogniser fine-tuned a few steps, put in the rule extractor's pipeline."""
+    settings.MODEL_CACHE_DIR = tmp_path / "models"
+    for path in sorted((settings.FIXTURES_DIR / "gold").glob("*.jsonl")):
+        services.import_file(project, path, fmt="jsonl", layer="gold")
+    run = training.train_project(project, seed=0, max_steps=30)
+    assert run.merge in pure.MERGES
+    assert set(run.results["merges"]) == set(pure.MERGES)
+    assert run.results["current_version"].startswith("news-extractor-")
+    assert any("DATE" in line for line in run.log)  # the pretrained recogniser's dates kept for the quantity rules
+    extractor = training.load_trained(run.extractor.version)
+    if run.merge == pure.RULES_WITH_TRAINED:
+        names = extractor.nlp.pipe_names
+        assert names.count("ner") == 1 and "span_resolver" in names and "quantity_spans" in names
+    (spans,) = extractor.predict(["Iraqi forces retook Mosul from Islamic State, killing about 200 militants."])
+    assert {s["label"] for s in spans} <= {"ACTOR", "LOCATION", "QUANTITY"} and spans
