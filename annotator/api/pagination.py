@@ -1,5 +1,6 @@
-"""Page-number pagination with a client-chosen page size (capped)."""
+"""Page-number pagination with a client-chosen page size (capped); a malformed page or size is a 400."""
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -7,3 +8,35 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    max_page = 10**9
+
+    def _number(self, request, name: str, top: int) -> int | None:
+        value = request.query_params.get(name)
+        if value in (None, ""):
+            return None
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= top:
+            raise ValidationError({name: f"must be a whole number from 1 to {top}"})
+        return int(value)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._number(request, self.page_query_param, self.max_page)
+        self._number(request, self.page_size_query_param, self.max_page_size)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A page number (a page past the last is 404).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]

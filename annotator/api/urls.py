@@ -2,25 +2,39 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import auth, views
 
+
+class IdConverter:
+    """A row id in a path: at most 18 digits (ids are 64-bit integers); a longer one matches no address (404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 project_urls = [
     path("", views.ProjectDetail.as_view(), name="api-project-detail"),
     path("labels/", views.LabelList.as_view(), name="api-labels"),
     path("documents/", views.DocumentList.as_view(), name="api-documents"),
-    path("documents/<int:pk>/", views.DocumentDetail.as_view(), name="api-document-detail"),
-    path("documents/<int:pk>/annotation/", views.DocumentAnnotation.as_view(), name="api-document-annotation"),
+    path("documents/<id:pk>/", views.DocumentDetail.as_view(), name="api-document-detail"),
+    path("documents/<id:pk>/annotation/", views.DocumentAnnotation.as_view(), name="api-document-annotation"),
     path("next/", views.NextDocument.as_view(), name="api-next"),
     path("annotations/", views.AnnotationList.as_view(), name="api-annotations"),
-    path("annotations/<int:aid>/", views.AnnotationDetail.as_view(), name="api-annotation-detail"),
-    path("annotations/<int:aid>/spans/", views.SpanList.as_view(), name="api-spans"),
-    path("annotations/<int:aid>/spans/<int:span_id>/", views.SpanDetail.as_view(), name="api-span-detail"),
-    path("annotations/<int:aid>/submit/", views.Submit.as_view(), name="api-submit"),
-    path("annotations/<int:aid>/reopen/", views.Reopen.as_view(), name="api-reopen"),
+    path("annotations/<id:aid>/", views.AnnotationDetail.as_view(), name="api-annotation-detail"),
+    path("annotations/<id:aid>/spans/", views.SpanList.as_view(), name="api-spans"),
+    path("annotations/<id:aid>/spans/<id:span_id>/", views.SpanDetail.as_view(), name="api-span-detail"),
+    path("annotations/<id:aid>/submit/", views.Submit.as_view(), name="api-submit"),
+    path("annotations/<id:aid>/reopen/", views.Reopen.as_view(), name="api-reopen"),
     path("models/", views.ModelList.as_view(), name="api-models"),
     path("predictions/", views.PredictionList.as_view(), name="api-predictions"),
     path("predict/", views.PredictStart.as_view(), name="api-predict"),
@@ -29,8 +43,8 @@ project_urls = [
     path("evaluation/", views.Evaluation.as_view(), name="api-evaluation"),
     path("agreement/", views.Agreement.as_view(), name="api-agreement"),
     path("tasks/", views.TaskList.as_view(), name="api-tasks"),
-    path("tasks/<int:pk>/", views.TaskDetail.as_view(), name="api-task-detail"),
-    path("tasks/<int:pk>/download/", views.TaskDownload.as_view(), name="api-task-download"),
+    path("tasks/<id:pk>/", views.TaskDetail.as_view(), name="api-task-detail"),
+    path("tasks/<id:pk>/download/", views.TaskDownload.as_view(), name="api-task-download"),
 ]
 
 @csrf_exempt
