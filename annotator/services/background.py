@@ -589,7 +589,21 @@ def recover_stalled(stale_seconds: int | None = None) -> list[TaskRun]:
         for _ in range(kicks):
             _enqueue(_next_step(run), run)
         kicked.append(run)
+    _retrain_when_due()
     return kicked
+
+
+def _retrain_when_due() -> None:
+    """Start the trainings that projects set to retrain after N new gold documents are due (services.training).
+
+    Here because every worker calls recover_stalled every so often.
+    """
+    from .training import start_due_trainings
+
+    try:
+        start_due_trainings()
+    except Exception:  # retraining is a convenience: never let it stop the recovery of runs
+        logger.exception("starting due trainings failed")
 
 
 def _forget_tasks(task_ids: list) -> None:
