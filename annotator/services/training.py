@@ -464,12 +464,14 @@ def start_training(
     gold = project.documents.filter(gold_at__isnull=False).count()
     if gold < 2:
         raise TrainingRefused(f"training needs at least 2 documents with gold; this project has {gold}")
-    if _running(project).exists():
-        raise TrainingRefused("a training of this project is already running")
-    run = bg._create(
-        project, user, TaskRun.Kind.TRAIN, {"dev_fraction": dev_fraction, "seed": seed, "curve": curve, "promote": promote}
-    )
-    bg._enqueue("train_run", run)
+    params = {"dev_fraction": dev_fraction, "seed": seed, "curve": curve, "promote": promote}
+    with transaction.atomic():
+        # The project's row lock: two workers finding a retraining due at once start one training.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        if _running(project).exists():
+            raise TrainingRefused("a training of this project is already running")
+        run = bg._create(project, user, TaskRun.Kind.TRAIN, params)
+    bg._enqueue("train_run", run)  # after the commit: the worker must see the run
     return run
 
 
@@ -537,6 +539,17 @@ def maybe_retrain(project: Project) -> TaskRun | None:
         return start_training(project, None, dev_fraction=0.2, seed=project.random_seed)
     except TrainingRefused:
         return None
+
+
+def start_due_trainings() -> list[TaskRun]:
+    """A training for every project whose `retrain_every` new gold documents have come (the workers call this)."""
+    started = []
+    for project in Project.objects.filter(retrain_every__gt=0):
+        run = maybe_retrain(project)
+        if run is not None:
+            logger.info("project %s: %s new gold documents, training again (run %s)", project.slug, project.retrain_every, run.pk)
+            started.append(run)
+    return started
 
 
 def trainings(project: Project, limit: int = 20) -> list[TrainingRun]:

@@ -211,3 +211,17 @@ def test_the_default_labels_train_beside_the_rules(project, settings, tmp_path):
         assert names.count("ner") == 1 and "span_resolver" in names and "quantity_spans" in names
     (spans,) = extractor.predict(["Iraqi forces retook Mosul from Islamic State, killing about 200 militants."])
     assert {s["label"] for s in spans} <= {"ACTOR", "LOCATION", "QUANTITY"} and spans
+
+
+def test_the_workers_start_a_due_retraining_once(gold_project, settings):
+    settings.TASKS = DUMMY
+    from annotator.services import background
+
+    background.recover_stalled()
+    assert not TaskRun.objects.filter(kind=TaskRun.Kind.TRAIN).exists()  # retraining is off
+    gold_project.retrain_every = 10
+    gold_project.save()
+    background.recover_stalled()
+    background.recover_stalled()
+    run = TaskRun.objects.get(kind=TaskRun.Kind.TRAIN)
+    assert run.params["promote"] is None  # the project's auto_promote decides
