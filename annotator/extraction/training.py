@@ -615,6 +615,33 @@ def as_extractor(nlp: Language, version: str, base_model: str) -> extractor_pipe
     return extractor_pipeline.Extractor(nlp=nlp, name=TRAINED_NAME, version=version, base_model=base_model)
 
 
+# ---------------------------------------------------------------- uncertainty (active learning)
+
+
+def uncertainties(trained: Language, texts: Iterable[str], beam_width: int = 4, batch_size: int = 16):
+    """Yield, per text, how unsure the trained recogniser is: 1 - |2p - 1| of its least decided entity.
+
+    p is an entity's probability under the recogniser's beam (the summed
+    probability of the parses in a beam of `beam_width` that contain it,
+    spaCy's `scored_ents`): 0 when every candidate is sure (p near 0 or 1),
+    1 when one is a coin toss. Texts without candidates get 0.
+    """
+    ner = trained.get_pipe("ner" if "ner" in trained.pipe_names else TRAINED_COMPONENT)
+    batch: list[Doc] = []
+
+    def flush():
+        for scores in ner.scored_ents(ner.beam_parse(batch, beam_width=beam_width)):
+            yield max((1.0 - abs(2.0 * p - 1.0) for p in scores.values()), default=0.0)
+
+    for text in texts:
+        batch.append(trained.make_doc(text))  # a fresh doc: a recogniser keeps entities already set
+        if len(batch) >= batch_size:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
+
+
 # ---------------------------------------------------------------- the curve
 
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from ..evaluation.schemes import evaluate
 from ..extraction import training as pure
 from ..models import (
+    Document,
     ExtractorVersion,
     GoldSpan,
     Project,
@@ -253,6 +254,10 @@ class Reporter:
     def advance(self, steps: int) -> None:
         self.offset += steps
 
+    def alive(self) -> None:
+        """Report the run alive (and see a cancel) during work between training steps."""
+        self._send()
+
     def _send(self, done: int | None = None, force: bool = False) -> None:
         if self.run_id is None:
             return
@@ -356,6 +361,9 @@ def train_project(
         extractor = store_version(version, nlp, labels=labels, merge=merge, base_model=settings.EXTRACTOR_MODEL)
         reporter.line(f"stored {version} ({merge.replace('_', ' ')})")
 
+        if project.work_order == Project.WorkOrder.UNCERTAIN:
+            update_uncertainty(project, trained.nlp, reporter)
+
         current_version = suggestion_model(project)
         current = prediction.get_extractor(current_version)
         current_scores = score_on(current, dev_docs, labels)
@@ -415,6 +423,26 @@ def train_project(
         training.finished_at = timezone.now()
         training.save(update_fields=["log", "finished_at"])
         raise
+
+
+def update_uncertainty(project: Project, trained_nlp, reporter: Reporter | None = None, chunk: int = 500) -> int:
+    """Write the trained recogniser's uncertainty (its beam, see pure.uncertainties) to the documents without gold.
+
+    What "most uncertain first" sorts by; recomputed after each training of
+    a project with that work order. Returns how many documents were scored.
+    """
+    started = time.monotonic()
+    ids = list(project.documents.filter(gold_at__isnull=True).order_by("id").values_list("id", flat=True))
+    for begin in range(0, len(ids), chunk):
+        documents = list(Document.objects.filter(id__in=ids[begin : begin + chunk]).order_by("id").only("id", "text"))
+        for document, value in zip(documents, pure.uncertainties(trained_nlp, [d.text for d in documents])):
+            document.uncertainty = round(value, 6)
+        Document.objects.bulk_update(documents, ["uncertainty"], batch_size=500)
+        if reporter is not None:
+            reporter.alive()
+    if reporter is not None:
+        reporter.line(f"uncertainty of {len(ids)} documents without gold from the trained model's beam ({time.monotonic() - started:.1f} s)")
+    return len(ids)
 
 
 def _point(fraction: float, documents: int, scored: dict) -> dict:

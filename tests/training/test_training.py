@@ -225,3 +225,21 @@ def test_the_workers_start_a_due_retraining_once(gold_project, settings):
     background.recover_stalled()
     run = TaskRun.objects.get(kind=TaskRun.Kind.TRAIN)
     assert run.params["promote"] is None  # the project's auto_promote decides
+
+
+def test_most_uncertain_first_is_recomputed_from_the_trained_model_after_training(gold_project):
+    from annotator.models import Document, Project
+    from tests.conftest import make_document
+
+    gold_project.work_order = Project.WorkOrder.UNCERTAIN
+    gold_project.save()
+    texts = [text for text, _ in synthetic_records(6, seed=7)] + ["Nothing here at all."]
+    fresh = [make_document(gold_project, text=t, order=100 + i, uncertainty=-1.0) for i, t in enumerate(texts)]
+    run = training.train_project(gold_project, seed=0, max_steps=60)
+    values = dict(Document.objects.filter(pk__in=[d.pk for d in fresh]).values_list("pk", "uncertainty"))
+    assert all(0.0 <= v <= 1.0 for v in values.values())
+    assert values[fresh[-1].pk] == 0.0 or values[fresh[-1].pk] < max(values.values())
+    assert any("uncertainty of 7 documents" in line for line in run.log)
+    # Same model, same texts: the same numbers (the beam is deterministic).
+    assert training.update_uncertainty(gold_project, training.load_trained(run.extractor.version).nlp) == 7
+    assert dict(Document.objects.filter(pk__in=[d.pk for d in fresh]).values_list("pk", "uncertainty")) == values
