@@ -183,3 +183,26 @@ def test_import_file_refuses_unknown_options(project, tmp_path):
     path = write(tmp_path / "d.jsonl", {"text": "Mosul.", "label": [[0, 5, "LOCATION"]]})
     with pytest.raises(FormatError, match="unknown offset unit 'bytes'"):
         services.import_file(project, path, offsets="bytes")
+
+
+def test_unannotated_documents_do_not_leave_as_negative_training_data(project, tmp_path):
+    tasks = [
+        ls_task("Iraqi forces entered Mosul.", [(0, 12, "Iraqi forces", "ACTOR")]),
+        {"data": {"text": "Nobody annotated this one."}, "annotations": []},
+        {"data": {"text": "Skipped by its annotator."}, "annotations": [{"result": [], "was_cancelled": True}]},
+        {"data": {"text": "Annotated as empty."}, "annotations": [{"result": [], "was_cancelled": False}]},
+    ]
+    run(write(tmp_path / "ls.json", tasks))
+    assert Document.objects.count() == 4
+    for fmt in ("doccano", "labelstudio", "jsonl"):
+        out = tmp_path / f"gold.{fmt}"
+        call_command("export", "--format", fmt, "--output", str(out), stderr=io.StringIO())
+        content = out.read_text(encoding="utf-8")
+        assert "Iraqi forces entered Mosul." in content, fmt
+        assert not any(t in content for t in ("Nobody annotated", "Skipped by", "Annotated as empty")), fmt
+    # With --empty-is-gold the explicit empty annotation is gold, and leaves as a document without spans.
+    run(write(tmp_path / "ls.json", tasks), "--empty-is-gold")
+    out = tmp_path / "gold2.jsonl"
+    call_command("export", "--format", "doccano", "--output", str(out), stderr=io.StringIO())
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted((line["text"], len(line["label"])) for line in lines) == [("Annotated as empty.", 0), ("Iraqi forces entered Mosul.", 1)]
