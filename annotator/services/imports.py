@@ -234,6 +234,7 @@ class _Writer:
         empty_is_gold: bool = False,
         how: str = gold_store.How.IMPORT,
         user=None,
+        record_models: bool = False,
     ):
         if layer not in LAYERS:
             raise FormatError(f"unknown layer {layer!r} (gold, model or annotations)")
@@ -242,9 +243,10 @@ class _Writer:
         self.empty_is_gold, self.how, self.user = empty_is_gold, how, user
         self.labels = {label.name: label for label in project.labels.all()}
         self.next_order = (project.documents.order_by("-order").values_list("order", flat=True).first() or 0) + 1
-        # The model layer: each record's predictions go under its own model version (meta "model", e.g.
-        # Label Studio's model_version); `model` names those that name none.
-        self.model = model
+        # The model layer: with `record_models` (files) each record's predictions go under its own model
+        # version (meta "model", e.g. Label Studio's model_version) and `model` names those that name none;
+        # otherwise (the API) `model` names them all, whatever a document's meta says.
+        self.model, self.record_models = model, record_models
         self.versions: dict[str, ExtractorVersion] = {}
         if has_spans and layer == "annotations" and annotator is None:
             raise FormatError("spans for the annotations layer need an annotator (--annotator USERNAME)")
@@ -276,7 +278,7 @@ class _Writer:
         self.result.spans += _import_annotations(self.annotator, self.labels, documents, [r for _, r in pairs])
 
     def _model_of(self, record: Record) -> str:
-        name = record.meta.get("model") if isinstance(record.meta.get("model"), str) else None
+        name = record.meta.get("model") if self.record_models and isinstance(record.meta.get("model"), str) else None
         name = name or self.model
         if not name:
             raise FormatError(
@@ -587,7 +589,7 @@ def import_file(
         with roomy_cache(), transaction.atomic():
             writer = _Writer(
                 project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS, result=result,
-                empty_is_gold=empty_is_gold, user=user,
+                empty_is_gold=empty_is_gold, user=user, record_models=True,
             )
             for chunk in _batched(checked, chunk_size):
                 writer.write(chunk)
