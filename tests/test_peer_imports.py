@@ -96,7 +96,7 @@ def test_unannotated_tasks_over_existing_gold_leave_the_gold_unchanged(project, 
 
 def test_several_predictions_each_under_its_model_version(project, tmp_path):
     text = "U.S.-backed Iraqi forces 👍 entered Mosul."
-    region = lambda s, e, t, label: {"from_name": "label", "to_name": "text", "type": "labels", "value": {"start": s, "end": e, "text": t, "labels": [label]}, "score": 0.5}  # noqa: E731
+    region = lambda s, e, t, label: {"from_name": "label", "to_name": "text", "type": "labels", "value": {"start": s, "end": e, "text": t, "labels": [label]}, "score": 0.5}
     tasks = [
         {"data": {"text": text}, "annotations": [], "predictions": [
             {"model_version": "v1", "result": [region(12, 24, "Iraqi forces", "ACTOR")]},
@@ -170,7 +170,7 @@ def test_exports_in_the_peer_editors_units_and_the_model_round_trip(project, tmp
     version = Prediction.objects.get().extractor.version
     exported = tmp_path / "preds.json"
     call_command("export", "--format", "labelstudio", "--layer", "model", "--output", str(exported), stderr=io.StringIO())
-    fields = lambda: sorted((s.prediction.document.text[s.start : s.end], s.label.name, s.score, s.source) for s in PredictedSpan.objects.filter(prediction__extractor__version=version))  # noqa: E731
+    fields = lambda: sorted((s.prediction.document.text[s.start : s.end], s.label.name, s.score, s.source) for s in PredictedSpan.objects.filter(prediction__extractor__version=version))
     before = fields()
     assert before and all(source == "fake" for *_, source in before)
     PredictedSpan.objects.all().delete()

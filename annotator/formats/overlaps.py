@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
+from itertools import pairwise
 from operator import attrgetter
 
 from .records import Span
@@ -84,7 +85,7 @@ def resolve(spans: list[Span], policy: str, text: str) -> tuple[list[Span], list
 def _split(spans: list[Span], text: str) -> tuple[list[Span], list, int]:
     edges = sorted({p for s in spans for p in (s.start, s.end)})
     owners: list[tuple[int, int, Span]] = []  # (start, end, owner) of each piece, in text order
-    for begin, finish in zip(edges, edges[1:]):
+    for begin, finish in pairwise(edges):
         covering = [s for s in spans if s.start <= begin and finish <= s.end]
         if not covering:
             continue

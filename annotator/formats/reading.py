@@ -34,7 +34,7 @@ AGREE = "any"  # a document whose text every unit counts alike
 class SpanError(FormatError):
     """A problem with one span: with --skip-invalid the span is left out and its document kept."""
 
-    def at(self, path: str) -> "SpanError":
+    def at(self, path: str) -> SpanError:
         return SpanError(self.message, self.line, self.field, path)
 
 

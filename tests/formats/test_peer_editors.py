@@ -12,7 +12,15 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from annotator.formats import FORMATS, FormatError, Record, Span, check_spans, doccano, labelstudio
+from annotator.formats import (
+    FORMATS,
+    FormatError,
+    Record,
+    Span,
+    check_spans,
+    doccano,
+    labelstudio,
+)
 from annotator.formats.overlaps import resolve
 from annotator.formats.reading import ReadStats, SpanError
 from annotator.formats.records import ANNOTATED, EMPTY, UNANNOTATED
@@ -124,7 +132,7 @@ def test_label_studio_skipped_and_unannotated_tasks_are_text_only_and_an_empty_r
 
 def test_label_studio_several_predictions_each_under_its_model_version_and_tasks_without_any():
     text = "U.S.-backed Iraqi forces 👍 entered Mosul."
-    region = lambda s, e, t, label, score: {"value": {"start": s, "end": e, "text": t, "labels": [label]}, "from_name": "label", "to_name": "text", "type": "labels", "score": score}  # noqa: E731
+    region = lambda s, e, t, label, score: {"value": {"start": s, "end": e, "text": t, "labels": [label]}, "from_name": "label", "to_name": "text", "type": "labels", "score": score}
     tasks = [
         {
             "id": 1,
