@@ -47,17 +47,17 @@ def test_label_studio_editor_file_imports_every_span_and_says_which_unit(project
         ARTICLE: [("Iraqi forces", "ACTOR"), ("MOSUL", "LOCATION"), ("Raqqa", "LOCATION")],
         emoji: [("Raqqa", "LOCATION"), ("YPG", "ACTOR")],
     }
-    assert "UTF-16 code units in 1 documents" in output and "code points in 1 documents" in output  # CRLF: graphemes differ
+    assert "UTF-16 code units in 1 document" in output and "code points in 1 document" in output  # CRLF: graphemes differ
     assert "2 span texts matched once the white space around them was trimmed" in output
 
 
 def test_doccano_editor_file_default_and_named_units(project, tmp_path):
     repro = '{"text":"Ça va 👍 — Raqqa\'s Kurdish forces (YPG) took 2,000 prisoners on Monday in Hasakah.","label":[[11,16,"LOCATION"]]}'
     output = run(write(tmp_path / "doccano.jsonl", repro))
-    assert list(gold_of(project).values()) == [[("Raqqa", "LOCATION")]] and "UTF-16 code units in 1 documents" in output
+    assert list(gold_of(project).values()) == [[("Raqqa", "LOCATION")]] and "UTF-16 code units in 1 document" in output
     flags = "🇮🇶 e\u0301\r\nMosul 👩\u200d👩\u200d👧 Raqqa"
     output = run(write(tmp_path / "graphemes.jsonl", {"text": flags, "label": [[4, 9, "LOCATION"], [12, 17, "LOCATION"]]}), "--offsets", "grapheme")
-    assert gold_of(project)[flags] == [("Mosul", "LOCATION"), ("Raqqa", "LOCATION")] and "grapheme clusters in 1 documents" in output
+    assert gold_of(project)[flags] == [("Mosul", "LOCATION"), ("Raqqa", "LOCATION")] and "grapheme clusters in 1 document" in output
     with pytest.raises(CommandError, match="--offsets applies to doccano and labelstudio files, not jsonl"):
         run(write(tmp_path / "x.jsonl", {"text": "Mosul.", "spans": []}), "--offsets", "utf16")
 
@@ -113,7 +113,7 @@ def test_several_predictions_each_under_its_model_version(project, tmp_path):
     stored = sorted((p.extractor.version, text[s.start : s.end]) for p in Prediction.objects.all() for s in p.spans.all())
     assert stored == [("unnamed", "U.S."), ("v1", "Iraqi forces"), ("v2", "Mosul")]
     assert Document.objects.filter(text="No model saw this one.").exists() and not GoldSpan.objects.exists()
-    assert "predictions under v1 (1 documents), v2 (1 documents), unnamed (1 documents)" in output
+    assert "predictions under v1 (1 document), v2 (1 document), unnamed (1 document)" in output
 
 
 def test_quick_export_is_refused_pointing_to_the_full_export(project, tmp_path):
@@ -143,7 +143,7 @@ def test_overlaps_policy_and_skip_invalid_skip_spans_not_documents(project, tmp_
     assert Document.objects.count() == 0
     output = run(path, "--overlaps", "split")
     assert gold_of(project)[text] == [("Forces of", "ACTOR"), ("Mosul", "LOCATION"), ("Raqqa", "LOCATION"), ("province", "ACTOR")]
-    assert "1 overlapping spans dropped or cut (--overlaps split)" in output
+    assert "1 overlapping span dropped or cut (--overlaps split)" in output
     # --skip-invalid leaves the bad spans out, keeps the document and lists the spans in the report.
     other = "Iraqi forces entered Tabqa and Raqqa."
     path = write(tmp_path / "skip.jsonl", json.dumps({"id": "s", "text": other, "label": [[0, 12, "ACTOR"], [6, 12, "ACTOR"], [21, 26, "LOCATION"], [31, 36, "WEAPON"]]}))

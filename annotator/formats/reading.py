@@ -48,16 +48,16 @@ class ReadStats:
 
     def summary(self) -> str:
         parts = []
-        used = [f"{UNIT_NAMES[unit]} in {n} documents" for unit, n in self.units.most_common() if unit != AGREE]
+        used = [f"{UNIT_NAMES[unit]} in {_count(n, 'document')}" for unit, n in self.units.most_common() if unit != AGREE]
         if used:
             agree = self.units.get(AGREE, 0)
             parts.append("offsets counted in " + ", ".join(used) + (f" ({agree} more count alike in every unit)" if agree else ""))
         elif self.units:
             parts.append("offsets: every document counts alike in code points, UTF-16 units and graphemes")
         if self.trimmed:
-            parts.append(f"{self.trimmed} span texts matched once the white space around them was trimmed")
+            parts.append(f"{_count(self.trimmed, 'span text')} matched once the white space around them was trimmed")
         for policy, n in sorted(self.overlaps.items()):
-            parts.append(f"{n} overlapping spans dropped or cut (--overlaps {policy})")
+            parts.append(f"{_count(n, 'overlapping span')} dropped or cut (--overlaps {policy})")
         return "; ".join(parts)
 
 
@@ -220,6 +220,10 @@ class SpanReader:
                 g.where,
             )
         return best
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _covers(units: Units, unit: str, g: Given, matches) -> bool:

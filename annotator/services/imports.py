@@ -76,7 +76,9 @@ class ImportResult:
         if self.invalid_spans:
             text += f"; {self.invalid_spans} invalid spans skipped (their documents kept)"
         if self.models:
-            text += "; predictions under " + ", ".join(f"{name} ({n} documents)" for name, n in self.models.items())
+            text += "; predictions under " + ", ".join(
+                f"{name} ({n} document{'' if n == 1 else 's'})" for name, n in self.models.items()
+            )
         if self.read is not None and (summary := self.read.summary()):
             text += f"; {summary}"
         if self.skipped:

@@ -101,7 +101,7 @@ def test_label_studio_unit_is_found_per_document_from_value_text():
         [("Mosul", "LOCATION")],
     ]
     assert dict(stats.units) == {"codepoint": 1, "utf16": 2, "grapheme": 1, "any": 1}
-    assert "UTF-16 code units in 2 documents" in stats.summary() and "grapheme clusters in 1 documents" in stats.summary()
+    assert "UTF-16 code units in 2 documents" in stats.summary() and "grapheme clusters in 1 document" in stats.summary()
 
 
 def test_label_studio_nbsp_and_combining_accents_are_one_unit_each_where_they_are():
