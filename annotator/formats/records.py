@@ -80,14 +80,26 @@ def check_record(record: Record) -> None:
     The text is not empty nor only white space and within IMPORT_MAX_DOCUMENT_CHARS; no string
     holds a NUL or a lone surrogate (formats.limits), so every database stores what is accepted.
     """
-    from . import limits
-
     limits.check_document_text(record.text, record.line, "text")
     if isinstance(record.id, str):
         limits.check_text(record.id, record.line, "id")
     if record.meta:
         limits.check_value(record.meta, record.line, "meta")
-    for index, span in enumerate(record.spans):
+    spans = record.spans
+    if not spans:
+        return
+    # One look at all the span strings together (a record has dozens of spans); the field is named
+    # only when something is wrong.
+    strings = [s.label for s in spans]
+    for s in spans:
+        if s.text is not None or s.source is not None or s.origin is not None or s.annotator is not None:
+            strings += [v for v in (s.text, s.source, s.origin, s.annotator) if v is not None]
+    try:
+        if limits.text_problem("".join(strings)) is None:
+            return
+    except TypeError:  # a value that is not a string: the loop below says which
+        pass
+    for index, span in enumerate(spans):
         for key in ("label", "text", "source", "origin", "annotator"):
             value = getattr(span, key)
             if isinstance(value, str):
@@ -137,3 +149,6 @@ def check_spans(record: Record, labels: set[str] | None = None) -> None:
                 where,
             )
         previous = span
+
+
+from . import limits  # noqa: E402 (limits imports FormatError from here)
