@@ -45,6 +45,8 @@ class ReadStats:
     units: Counter = field(default_factory=Counter)
     trimmed: int = 0
     overlaps: Counter = field(default_factory=Counter)
+    # Documents without span texts whose spans cut words in the unit used but not in another: (used, other) -> n.
+    suspect: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
         parts = []
@@ -58,6 +60,11 @@ class ReadStats:
             parts.append(f"{_count(self.trimmed, 'span text')} matched once the white space around them was trimmed")
         for policy, n in sorted(self.overlaps.items()):
             parts.append(f"{_count(n, 'overlapping span')} dropped or cut (--overlaps {policy})")
+        for (used, other), n in self.suspect.most_common():
+            parts.append(
+                f"CHECK THE UNIT: in {_count(n, 'document')} spans cut words in {UNIT_NAMES[used]} but not in "
+                f"{UNIT_NAMES[other]} (--offsets {other}?)"
+            )
         return "; ".join(parts)
 
 
@@ -189,7 +196,22 @@ class SpanReader:
             for error in errors:
                 self.on_error(error)
         self.stats.units[AGREE if units.agree else unit] += 1
+        if not units.agree and all(g.text is None for g in given):
+            self._check_words(units, unit, given)
         return kept
+
+    def _check_words(self, units: Units, unit: str, given: list[Given]) -> None:
+        """Note a document whose spans cut words in `unit` but none in another unit: its unit may be that one.
+
+        Without span texts nothing tells the units apart, and a wrong one
+        shifts spans silently; people's spans start and end at word edges.
+        """
+        if _cuts(units, unit, given) == 0:
+            return
+        for other in self.order:
+            if other != unit and _cuts(units, other, given) == 0:
+                self.stats.suspect[(unit, other)] += 1
+                return
 
     def _unit(self, record_id: str, text: str, units: Units, given: list[Given], line: int | None) -> str:
         """The unit the document's offsets are counted in (see the module's docstring)."""
@@ -220,6 +242,19 @@ class SpanReader:
                 g.where,
             )
         return best
+
+
+def _cuts(units: Units, unit: str, given: list[Given]) -> int | None:
+    """How many span edges fall inside a word when offsets count `unit`; None if one is no boundary there."""
+    text, cuts = units.text, 0
+    for g in given:
+        for offset in (g.start, g.end):
+            position = units.from_unit(unit, offset)
+            if position is None:
+                return None
+            if 0 < position < len(text) and text[position - 1].isalnum() and text[position].isalnum():
+                cuts += 1
+    return cuts
 
 
 def _count(n: int, noun: str) -> str:

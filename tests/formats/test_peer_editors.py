@@ -340,3 +340,22 @@ def test_overlap_policies_on_nested_and_crossing_spans():
     pieces, _, changed = resolve([outer, inner], "split", text)
     assert [(text[s.start : s.end], s.label) for s in pieces] == [("Iraqi forces of", "ACTOR"), ("Mosul", "LOCATION")] and changed == 1
     assert resolve([Span(0, 5, "ACTOR"), Span(6, 12, "ACTOR")], "split", text) == ([Span(0, 5, "ACTOR"), Span(6, 12, "ACTOR")], [], 0)
+
+
+def test_a_unit_that_cuts_words_where_another_does_not_is_pointed_out():
+    # doccano's grapheme mode read as the default UTF-16: the spans shift into words, the report says so.
+    flags = json.dumps({"text": "🇮🇶 🇸🇾 Mosul and Raqqa fell.", "label": [[4, 9, "LOCATION"], [14, 19, "LOCATION"]]}, ensure_ascii=False)
+    stats = ReadStats()
+    read(doccano, flags, stats=stats)
+    assert dict(stats.suspect) == {("utf16", "grapheme"): 1}
+    assert "CHECK THE UNIT: in 1 document spans cut words in UTF-16 code units but not in grapheme clusters (--offsets grapheme?)" in stats.summary()
+    stats = ReadStats()
+    assert texts_of(read(doccano, flags, stats=stats, offsets="grapheme")) == [[("Mosul", "LOCATION"), ("Raqqa", "LOCATION")]]
+    assert not stats.suspect
+    # The editor's file read as code points (the API's unit): pointed back to UTF-16.
+    stats = ReadStats()
+    read(doccano, DOCCANO_REPRO, stats=stats, offsets="codepoint")
+    assert dict(stats.suspect) == {("codepoint", "utf16"): 1}
+    stats = ReadStats()
+    read(doccano, DOCCANO_REPRO, stats=stats)
+    assert not stats.suspect
