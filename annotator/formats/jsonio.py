@@ -46,19 +46,25 @@ def values(lines: Iterable[str], on_error: OnError = None) -> Iterator[tuple[int
     expect_comma = False
 
     def fill() -> bool:
-        """Drop what was read, append the next ~1 MB of lines; False at the end of the input."""
+        """Drop what was read, append the next ~1 MB of lines; False at the end of the input.
+
+        The lines are joined once (appending each to the buffer would copy it per line: minutes
+        for a pretty-printed file of short lines).
+        """
         nonlocal buffer, position, done
         if done:
             return False
-        buffer = buffer[position:]
+        pieces, added = [buffer[position:]], 0
         position = 0
-        size = len(buffer)
         for piece in source:
-            buffer += piece
-            if len(buffer) - size >= _READ_AHEAD:
+            pieces.append(piece)
+            added += len(piece)
+            if added >= _READ_AHEAD:
+                buffer = "".join(pieces)
                 return True
         done = True
-        return len(buffer) > size
+        buffer = "".join(pieces)
+        return added > 0
 
     while True:
         end = _SPACE.match(buffer, position).end()

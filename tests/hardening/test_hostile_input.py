@@ -78,6 +78,12 @@ CASES = {
         '[{"data": {"text": "Iraqi forces entered Mosul."}, "meta": {"note": "a\\u0000b"}}]',
         "ls.json:1: field 'meta.note': NUL character",
     ),
+    "nul-span-source": (
+        "span.jsonl",
+        "auto",
+        '{"id": "b", "text": "Iraqi forces", "spans": [{"start": 0, "end": 5, "label": "ACTOR", "source": "x\\u0000"}]}\n',
+        "span.jsonl:1: field 'spans[0].source': NUL character",
+    ),
     "not-a-zip": ("corpus.zip", "auto", b"this is not a zip archive at all\n" * 10, "corpus.zip: not a zip archive"),
     "whitespace-only": ("blank.jsonl", "auto", '{"id": "b", "text": "   \\n\\t "}\n', "blank.jsonl:1: field 'text': must be a non-empty string"),
 }
