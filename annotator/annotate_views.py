@@ -124,7 +124,7 @@ def edit(request, slug, aid, action):
         return flash(request, str(error), 422)
     if isinstance(result, HttpResponse):
         return result
-    annotation.refresh_from_db(fields=["version", "status", "time_spent"])
+    annotation.refresh_from_db(fields=["version", "status", "time_spent", "submitted_at", "basis"])
     return render_annotation(request, annotation, selected=getattr(result, "pk", None))
 
 

@@ -15,11 +15,18 @@ class ProjectSettingsForm(forms.ModelForm):
             "guidelines",
             "annotators_per_document",
             "review_single",
+            "annotate_gold_documents",
+            "submissions_replace_gold",
             "work_order",
             "random_seed",
             "claim_minutes",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "guidelines": forms.Textarea(attrs={"rows": 6})}
+        labels = {
+            "review_single": "Review single annotations (k = 1)",
+            "annotate_gold_documents": "Annotate documents that have gold",
+            "submissions_replace_gold": "Submissions replace gold (k = 1, no review)",
+        }
 
     def clean_annotators_per_document(self):
         k = self.cleaned_data["annotators_per_document"]

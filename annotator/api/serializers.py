@@ -11,10 +11,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .. import states
 from ..formats import EXPORT_FORMATS, FormatError, limits
 from ..models import Annotation, AnnotationSpan, Document, ExtractorVersion, Label, Project, TaskRun
 
-STATES = ("unassigned", "in_progress", "submitted", "reviewed")
+STATES = states.ORDER
 # Ids, offsets and versions fit the database's integers; anything larger is refused as a 400, not a 500.
 MAX_INT = 2**31 - 1
 
@@ -102,6 +103,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "annotators_per_document",
             "work_order",
             "review_single",
+            "annotate_gold_documents",
+            "submissions_replace_gold",
             "created_at",
             "role",
             "document_count",
@@ -196,13 +199,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=STATES, allow_null=True))
     def get_state(self, document) -> str | None:
-        if not self._overseer():
-            return None
-        if document.gold_at is not None:
-            return "reviewed"
-        if getattr(document, "submitted_count", 0):
-            return "submitted"
-        return "in_progress" if getattr(document, "draft_count", 0) else "unassigned"
+        return getattr(document, "state", None) if self._overseer() else None
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_has_gold(self, document) -> bool | None:
@@ -210,7 +207,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_submitted(self, document) -> int | None:
-        return getattr(document, "submitted_count", 0) if self._overseer() else None
+        return getattr(document, "submitted", 0) if self._overseer() else None
 
     @extend_schema_field(serializers.ChoiceField(choices=OWN_STATUSES))
     def get_my_status(self, document) -> str:
@@ -268,6 +265,13 @@ class AnnotationDetailSerializer(AnnotationSerializer):
 class VersionSerializer(serializers.Serializer):
     version = Int(help_text="The annotation version the change is based on.")
     elapsed = serializers.FloatField(required=False, default=0, min_value=0, max_value=86400, help_text="Seconds of work to add.")
+
+
+class SubmitSerializer(VersionSerializer):
+    confirm = serializers.BooleanField(
+        required=False, default=False,
+        help_text="A reviewer's copy: accept even though it removes or relabels spans of the current gold.",
+    )
 
 
 class SpanAddSerializer(VersionSerializer):
@@ -356,6 +360,10 @@ class ExportStartSerializer(serializers.Serializer):
     layer = serializers.ChoiceField(choices=LAYERS, default="gold")
     model = Text(max_length=150, required=False, allow_blank=True, help_text="Layer model: the version (default the latest).")
     annotator = Text(max_length=150, required=False, allow_blank=True, help_text="Layer annotations: one annotator's only.")
+    as_of = Text(
+        max_length=64, required=False, allow_blank=True,
+        help_text="Layer gold: ISO-8601 time; the gold as it stood then.",
+    )
 
 
 class PredictStartSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@ current version and changes nothing.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
@@ -19,10 +18,12 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from .. import names, scoring, selectors, services
+from ..adjudication import Item
+from ..services import gold
 from ..formats import FormatError, Record, Span, check_spans
 from ..models import Annotation, Document, ExtractorVersion, GoldSpan, Label, PredictedSpan, Project, TaskRun
 from . import serializers as s
-from .permissions import ANNOTATOR, MANAGER, OVERSEERS, APIView, ApiAuth
+from .permissions import MANAGER, OVERSEERS, APIView, ApiAuth
 
 # 400, 401, 403 and 404 are added to every operation by annotator/api/schema.py.
 ERRORS: dict = {}
@@ -124,19 +125,9 @@ class DocumentList(APIView):
             return Document.objects.none()
         user = self.request.user
         mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION)
-        kind = Annotation.Kind.ANNOTATION
         documents = (
-            self.project.documents.defer("text", "tokens", "meta")
-            .annotate(
-                submitted_count=Count(
-                    "annotations", filter=Q(annotations__kind=kind, annotations__status=Annotation.Status.SUBMITTED)
-                ),
-                draft_count=Count(
-                    "annotations", filter=Q(annotations__kind=kind, annotations__status=Annotation.Status.DRAFT)
-                ),
-                my_status=Subquery(mine.values("status")[:1]),
-                my_annotation=Subquery(mine.values("pk")[:1]),
-            )
+            selectors.with_states(self.project, self.project.documents.defer("text", "tokens", "meta"))
+            .annotate(my_status=Subquery(mine.values("status")[:1]), my_annotation=Subquery(mine.values("pk")[:1]))
             .order_by("order", "id")
         )
         if not self.overseer:
@@ -148,15 +139,7 @@ class DocumentList(APIView):
                 raise drf_serializers.ValidationError({"state": f"one of {', '.join(s.STATES)}"})
             if not self.overseer:
                 raise drf_serializers.ValidationError({"state": "only managers and reviewers see document states"})
-            unreviewed = Q(gold_at__isnull=True)
-            documents = documents.filter(
-                {
-                    "reviewed": Q(gold_at__isnull=False),
-                    "submitted": unreviewed & Q(submitted_count__gt=0),
-                    "in_progress": unreviewed & Q(submitted_count=0, draft_count__gt=0),
-                    "unassigned": unreviewed & Q(submitted_count=0, draft_count=0),
-                }[state]
-            )
+            documents = documents.filter(state=state)
         own = params.get("status")
         if own:
             if own not in s.OWN_STATUSES:
@@ -189,7 +172,9 @@ class DocumentList(APIView):
         for has_spans in (True, False):
             part = [record for record, with_spans in records if with_spans == has_spans]
             if part:
-                result = services.import_records(self.project, part, layer="gold", has_spans=has_spans)
+                result = services.import_records(
+                    self.project, part, layer="gold", has_spans=has_spans, how=gold.How.API, user=request.user
+                )
                 for key, value in _push_result(result, None).items():
                     if key in total:
                         total[key] += value
@@ -260,22 +245,30 @@ class DocumentDetail(APIView):
 
 
 class DocumentAnnotation(APIView):
-    """Open your annotation of a document: it starts from the latest extractor's suggestions if new.
+    """Start (or open) your annotation of a document: it starts from the latest extractor's suggestions if new.
 
-    Annotators may start one only while the document needs more annotators.
+    Starting one claims a slot through the same locked path as `next`: 409
+    when the document already has its k annotators.
     """
 
     serializer_class = s.AnnotationDetailSerializer
 
-    @extend_schema(request=None, responses={200: s.AnnotationDetailSerializer, 201: s.AnnotationDetailSerializer, **ERRORS})
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.AnnotationDetailSerializer,
+            201: s.AnnotationDetailSerializer,
+            409: OpenApiResponse(s.ErrorSerializer, description="The document already has its k annotators."),
+            **ERRORS,
+        },
+    )
     def post(self, request, slug, pk):
         document = selectors.document_in(self.project, pk)
-        annotation = selectors.own_annotation(document, request.user)
-        created = annotation is None
-        if created:
-            if self.role == ANNOTATOR and not services.has_open_slot(document):
-                raise PermissionDenied("This document already has all its annotators; ask for the next one.")
-            annotation = services.start_annotation(document, request.user)
+        created = selectors.own_annotation(document, request.user) is None
+        try:
+            annotation = services.claim_document(document, request.user)
+        except services.ClaimRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(
             self.get_serializer(_annotation(annotation.pk)).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -519,13 +512,37 @@ class Submit(_Edit):
         description="Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled).",
     )
     def post(self, request, slug, aid):
-        data = _valid(s.VersionSerializer, request.data)
+        data = _valid(s.SubmitSerializer, request.data)
 
         def action(annotation):
-            submit = services.accept if annotation.kind == Annotation.Kind.REVIEW else services.submit
-            submit(annotation, request.user, version=data["version"], elapsed=data["elapsed"])
+            if annotation.kind == Annotation.Kind.REVIEW:
+                services.accept(
+                    annotation, request.user, version=data["version"], elapsed=data["elapsed"], confirm=data["confirm"]
+                )
+            else:
+                services.submit(annotation, request.user, version=data["version"], elapsed=data["elapsed"])
 
         outcome = self.edit(request, aid, action)
+        if isinstance(outcome, Response):
+            return outcome
+        annotation = outcome[0]
+        return Response({"version": annotation.version, "status": annotation.status})
+
+
+class Reopen(_Edit):
+    serializer_class = s.StatusResultSerializer
+
+    @extend_schema(
+        parameters=[ANNOTATION_ID],
+        request=s.VersionSerializer,
+        responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
+        description="Take your submitted annotation back to draft to change it (it leaves the review queue until submitted again).",
+    )
+    def post(self, request, slug, aid):
+        data = _valid(s.VersionSerializer, request.data)
+        outcome = self.edit(
+            request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"])
+        )
         if isinstance(outcome, Response):
             return outcome
         annotation = outcome[0]
@@ -569,18 +586,36 @@ class _Records(APIView):
 DOCUMENT_PARAM = OpenApiParameter("document", int, description="One document only.")
 
 
+AS_OF_PARAM = OpenApiParameter(
+    "as_of", str, description="ISO-8601 time: the gold as it stood then (its revisions up to that time)."
+)
+
+
 class GoldList(_Records):
     """The gold: documents that have it, with their adjudicated spans (managers and reviewers)."""
 
-    @extend_schema(parameters=[DOCUMENT_PARAM], responses={200: s.RecordSerializer(many=True), **ERRORS})
+    @extend_schema(parameters=[DOCUMENT_PARAM, AS_OF_PARAM], responses={200: s.RecordSerializer(many=True), **ERRORS})
     def get(self, request, slug):
-        page = self.page_of(self.project.documents.filter(gold_at__isnull=False))
-        spans: dict[int, list] = {}
+        as_of = request.query_params.get("as_of")
+        if as_of:
+            try:
+                when = gold.parse_as_of(as_of)
+            except gold.GoldRefused as error:
+                raise drf_serializers.ValidationError({"as_of": str(error)}) from None
+            page = self.page_of(self.project.documents.filter(gold.had_gold_at(when)))
+            items = gold.items_as_of([d.pk for d in page], when)
+        else:
+            page = self.page_of(self.project.documents.filter(gold_at__isnull=False))
+            items = {}
+            for start, end, label, document_id in GoldSpan.objects.filter(document__in=page).values_list(
+                "start", "end", "label__name", "document_id"
+            ):
+                items.setdefault(document_id, []).append(Item(start, end, label))
         texts = {d.pk: d.text for d in page}
-        for span in GoldSpan.objects.filter(document__in=page).select_related("label").order_by("start", "end"):
-            spans.setdefault(span.document_id, []).append(
-                {"start": span.start, "end": span.end, "label": span.label.name, "text": texts[span.document_id][span.start : span.end]}
-            )
+        spans = {
+            pk: [{"start": i.start, "end": i.end, "label": i.label, "text": texts[pk][i.start : i.end]} for i in sorted(found)]
+            for pk, found in items.items()
+        }
         return self.records(page, spans)
 
 
@@ -761,6 +796,7 @@ class ExportStart(APIView):
                 layer=data["layer"],
                 model=data.get("model") or None,
                 annotator=data.get("annotator") or None,
+                as_of=data.get("as_of") or None,
             )
         except services.RunRefused as error:
             raise drf_serializers.ValidationError({"detail": str(error)}) from None

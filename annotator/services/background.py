@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from ..formats import EXPORT_FORMATS, FORMATS
 from ..models import Document, ExtractorVersion, Project, TaskRun
-from . import prediction
+from . import gold, prediction
 from .prediction import register_extractor, store_predictions
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,20 @@ def start_prediction(project: Project, user=None, *, model: str | None = None) -
     return run
 
 
-def start_export(project: Project, user=None, *, fmt: str, layer: str, model: str | None = None, annotator: str | None = None) -> TaskRun:
-    """Start writing a layer of the project in `fmt` to a file under settings.EXPORT_DIR."""
+def start_export(
+    project: Project,
+    user=None,
+    *,
+    fmt: str,
+    layer: str,
+    model: str | None = None,
+    annotator: str | None = None,
+    as_of: str | None = None,
+) -> TaskRun:
+    """Start writing a layer of the project in `fmt` to a file under settings.EXPORT_DIR.
+
+    `as_of` (ISO-8601, gold only) exports the gold as it stood then.
+    """
     if fmt not in EXPORT_FORMATS:
         raise RunRefused(f"unknown export format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
     if layer not in LAYERS:
@@ -96,7 +108,17 @@ def start_export(project: Project, user=None, *, fmt: str, layer: str, model: st
         raise RunRefused(f"no predictions of {model!r} in this project")
     if annotator and not get_user_model().objects.filter(username=annotator).exists():
         raise RunRefused(f"no such annotator {annotator!r}")
-    run = _create(project, user, Kind.EXPORT, {"format": fmt, "layer": layer, "model": model, "annotator": annotator})
+    if as_of:
+        if layer != "gold":
+            raise RunRefused("as_of reads the gold's history; other layers have none")
+        try:
+            as_of = gold.parse_as_of(as_of).isoformat()
+        except gold.GoldRefused as error:
+            raise RunRefused(str(error)) from None
+    params = {"format": fmt, "layer": layer, "model": model, "annotator": annotator}
+    if as_of:
+        params["as_of"] = as_of
+    run = _create(project, user, Kind.EXPORT, params)
     _enqueue("export_run", run)
     return run
 
@@ -505,6 +527,7 @@ def export_run(run_id: int, task_id: str | None = None) -> dict:
             model=params.get("model"),
             annotator=annotator,
             progress=_progress_callback(run_id, token),
+            as_of=gold.parse_as_of(params["as_of"]) if params.get("as_of") else None,
         )
     except Exception as error:
         _fail(run_id, f"{type(error).__name__}: {error}")

@@ -105,7 +105,7 @@ def _bump(
         if current is not None and current[0] == expected_version:
             raise EditRefused(SUBMITTED)
         raise StaleEdit(current[0] if current else 0)
-    annotation.refresh_from_db(fields=["version", "time_spent", "status", "updated_at", "submitted_at"])
+    annotation.refresh_from_db(fields=["version", "time_spent", "status", "updated_at", "submitted_at", "basis"])
 
 
 def check_version(annotation: Annotation, version) -> None:

@@ -146,6 +146,11 @@ def test_drag_an_edge_and_keys_between_spans(page, live_server, project, fake_ex
     services.predict_documents(project)
     log_in(page, live_server, "ann")
     page.goto(f"{live_server.url}/p/news/d/{document.pk}/")
+    # Opened by id, the document is only shown: S (the Start button) claims it.
+    page.wait_for_selector("#start-form")
+    assert not Annotation.objects.exists()
+    page.keyboard.press("s")
+    page.wait_for_selector("#doc-text mark.span")
     mosul = mark(page, "Mosul")
     mosul.click()
     # Drag the end handle of "Mosul" to the middle of "City": the span snaps to "Mosul's Old City".

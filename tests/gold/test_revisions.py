@@ -169,3 +169,32 @@ def test_api_gold_list_as_of(client, document, project, manager):
     assert [s["text"] for s in past[0]["spans"]] == ["Mosul", "Raqqa"]
     assert client.get(base, {"as_of": "2000-01-01T00:00:00Z"}).json()["results"] == []
     assert client.get(base, {"as_of": "not a time"}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_gold_its_first_revision():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("annotator", "0006_compact_tokens")], [("annotator", "0007_gold_revisions")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state(before).apps
+        project = apps.get_model("annotator", "Project").objects.create(slug="m", name="m")
+        label = apps.get_model("annotator", "Label").objects.create(project=project, name="LOCATION")
+        documents = apps.get_model("annotator", "Document").objects
+        with_gold = documents.create(project=project, text=ARTICLE, content_hash="a", gold_at=timezone.now())
+        documents.create(project=project, text="No gold here.", content_hash="b")
+        spans = apps.get_model("annotator", "GoldSpan").objects
+        spans.create(document=with_gold, label=label, start=MOSUL, end=MOSUL + 5)
+        spans.create(document=with_gold, label=label, start=RAQQA, end=RAQQA + 5)
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        apps = executor.loader.project_state(after).apps
+        revisions = apps.get_model("annotator", "GoldRevision").objects.all()
+        assert [(r.document_id, r.number, r.how, r.spans) for r in revisions] == [(with_gold.pk, 1, "import", 2)]
+        changes = apps.get_model("annotator", "GoldChange").objects.order_by("start")
+        assert [(c.op, c.start) for c in changes] == [("+", MOSUL), ("+", RAQQA)]
+    finally:
+        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
