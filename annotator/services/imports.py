@@ -556,10 +556,18 @@ def import_file(
     offsets: str | None = None,
     overlaps: str | None = None,
 ) -> ImportResult:
-    """Import one file as a stream, in one transaction.
+    """Import one file as a stream: checked whole first, then written a chunk at a time.
 
-    On a problem raise FormatError ("file:line: what is wrong") and store
-    nothing from the file. With `skip_invalid`, each bad record is handed to
+    The file is read twice. The first pass checks every record and writes
+    nothing: on a problem it raises FormatError ("file:line: what is wrong")
+    and nothing of the file is stored. The second pass writes a chunk of
+    records per transaction (a fraction of a second each), so a long import
+    never holds the database: on SQLite every other writer (an annotator's
+    edit, a worker) waits a moment between chunks instead of failing behind
+    one long write transaction. Should the database itself fail halfway (a
+    crash, a full disk), the chunks written stay; importing the same file
+    again completes it (a known text is not stored twice, and gold that is
+    already so writes no revision). With `skip_invalid`, each bad record is handed to
     `on_invalid` (located in the file) and left out, and the rest is stored;
     formats that read span by span (doccano, Label Studio) leave out a bad
     span and keep its document. `offsets` (codepoint, utf16, grapheme) and
@@ -583,25 +591,48 @@ def import_file(
         fmt = resolve_format(path, fmt)
         if not path.exists():
             raise FormatError("no such file")
-        meter = _Meter(path.stat().st_size if path.is_file() else 0)
+        size = path.stat().st_size if path.is_file() else 0
         labels = set(project.labels.values_list("name", flat=True))
-        options = {"offsets": offsets, "overlaps": overlaps, "labels": labels, "stats": result.read}
-        records = iter_records(path, fmt, layer=layer, on_error=invalid if skip_invalid else None, meter=meter, options=options)
-        checked = _checked(records, labels, invalid if skip_invalid else None)
-        with roomy_cache(), transaction.atomic():
-            writer = _Writer(
-                project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS, result=result,
-                empty_is_gold=empty_is_gold, user=user, record_models=True,
-            )
-            for chunk in _batched(checked, chunk_size):
-                writer.write(chunk)
+
+        def records(on_error, stats, meter):
+            options = {"offsets": offsets, "overlaps": overlaps, "labels": labels, "stats": stats}
+            read = iter_records(path, fmt, layer=layer, on_error=on_error, meter=meter, options=options)
+            return _checked(read, labels, on_error)
+
+        # Pass 1: check everything, write nothing (problems are reported here, once).
+        meter = _Meter(size)
+        for _ in records(invalid if skip_invalid else None, result.read, meter):
+            if progress and meter.done % (1 << 20) < 512:
+                progress(meter.done // 2, size)
+        # Pass 2: write, a chunk per transaction; what pass 1 reported is left out quietly.
+        meter = _Meter(size)
+        writer = None
+        with roomy_cache():
+            for chunk in _batched(records(_ignore if skip_invalid else None, ReadStats(), meter), chunk_size):
+                with transaction.atomic():
+                    if writer is None:
+                        writer = _Writer(
+                            project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS,
+                            result=result, empty_is_gold=empty_is_gold, user=user, record_models=True,
+                        )
+                    writer.write(chunk)
                 if progress:
-                    progress(meter.done, meter.total)
+                    progress(size // 2 + meter.done // 2, size)
+            if writer is None:  # an empty file: still check what the layer needs (a model name, an annotator)
+                with transaction.atomic():
+                    _Writer(
+                        project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS,
+                        result=result, empty_is_gold=empty_is_gold, user=user, record_models=True,
+                    )
     except FormatError as error:
         raise _located(error, path) from None
     except (OSError, UnicodeDecodeError) as error:
         raise _located(_read_error(error), path) from None
     return result
+
+
+def _ignore(error: FormatError) -> None:
+    """Pass 2 of an import meets the bad records pass 1 already reported: leave them out, say nothing."""
 
 
 def import_upload(project: Project, upload, *, skip_invalid: bool = False, **options) -> ImportResult:
