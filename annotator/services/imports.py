@@ -1,9 +1,11 @@
-"""Import documents and the spans of one layer from files; a file is stored whole or not at all.
+"""Import documents and the spans of one layer from files; a bad record stores nothing of the file.
 
-A file is read as a stream and written a chunk of records at a time, all in
-one transaction: memory stays bounded whatever the file's size, and a bad
-record anywhere rolls back everything stored from that file. With
-`skip_invalid`, bad records are reported and the rest is stored.
+A file is read as a stream, twice (import_file): first every record is
+checked and nothing is written; then it is written a chunk of records per
+transaction, so memory stays bounded whatever the file's size and a long
+import never holds the database's write lock for long. With
+`skip_invalid`, bad records are reported and the rest is stored. Gold goes
+through services.gold, as revisions.
 """
 
 from __future__ import annotations
