@@ -21,9 +21,17 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 
 
+def _env(tmp_path, **env) -> dict:
+    """The environment of a fresh process: ours, without what the test session itself set (the browser
+    tests' DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses) and without DATABASE_URL."""
+    environment = {**os.environ, "ANNOTATOR_VAR_DIR": str(tmp_path / "var"), **env}
+    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"):
+        environment.pop(name, None)
+    return environment
+
+
 def _run(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "ANNOTATOR_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "annotator.settings", **env}
-    environment.pop("DATABASE_URL", None)
+    environment = _env(tmp_path, DJANGO_SETTINGS_MODULE="annotator.settings", **env)
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
 
 
@@ -31,7 +39,7 @@ def test_check_deploy_reports_nothing_with_https_and_debug_off(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**os.environ, "HTTPS": "1", "DEBUG": "0", "ANNOTATOR_VAR_DIR": str(tmp_path / "var")},
+        env=_env(tmp_path, HTTPS="1", DEBUG="0"),
         capture_output=True,
         text=True,
         timeout=180,
