@@ -28,3 +28,29 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class RefuseNulMiddleware:
+    """400 for a NUL character in the query string or a form field, on every page and database alike.
+
+    PostgreSQL cannot compare or store text with a NUL in it (a search for one was a 500 there and an
+    empty result on SQLite). Multipart bodies (file uploads) are left to the import's own checks.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseBadRequest
+
+        query = request.META.get("QUERY_STRING", "")
+        bad = "%00" in query or "\x00" in query
+        if not bad and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            bad = any("\x00" in key or any("\x00" in value for value in values) for key, values in request.POST.lists())
+        if bad:
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"detail": "NUL characters are not allowed."}, status=400)
+            return HttpResponseBadRequest("NUL characters are not allowed.", content_type="text/plain")
+        return self.get_response(request)

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # A request id on every request, its log lines and its response (X-Request-ID).
     "annotator.middleware.RequestIdMiddleware",
+    # A NUL in a query string or form field is a 400 (PostgreSQL cannot take one; SQLite would).
+    "annotator.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

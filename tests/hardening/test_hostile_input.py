@@ -244,7 +244,7 @@ def test_upload_page_refuses_a_zip_bomb(manager_client, project):
 def api(make_user, project):
     from ..api.conftest import token_client
 
-    return token_client(make_user("boss", role=Membership.Role.MANAGER, project=project))
+    return token_client(make_user("api-boss", role=Membership.Role.MANAGER, project=project))
 
 
 def _push(api, project, body: str):
@@ -279,3 +279,16 @@ def test_api_refuses_a_ten_megabyte_document(api, project):
     response = _push(api, project, json.dumps({"documents": [{"id": "big", "text": text}]}))
     assert response.status_code == 400 and "over the limit of 1,000,000" in json.dumps(response.json())
     assert time.monotonic() - started < 5 and Document.objects.count() == 0
+
+
+def test_a_nul_in_a_query_or_form_is_400_on_every_database(manager_client, project, api):
+    """A search for a NUL was a 500 on PostgreSQL (it cannot compare such text) and nothing on SQLite."""
+    for path in (reverse("project_detail", args=[project.slug]) + "?q=a%00b", reverse("export", args=[project.slug]) + "?format=jsonl&model=%00"):
+        response = manager_client.get(path)
+        assert response.status_code == 400 and b"NUL" in response.content, path
+    form = "name=a%00b"
+    response = manager_client.post(reverse("project_settings", args=[project.slug]), form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    response = api.get(f"/api/projects/{project.slug}/documents/?q=%00")
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
+    assert manager_client.get(reverse("project_detail", args=[project.slug]) + "?q=Mosul").status_code == 200

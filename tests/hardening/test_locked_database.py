@@ -78,6 +78,7 @@ def test_a_worker_survives_a_write_lock_held_longer_than_its_busy_timeout(tmp_pa
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "annotator.settings"}, check=True, timeout=120,
     )
     holder = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None, check_same_thread=False)
+    assert holder.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # set by the app's connections (settings)
     holder.execute("BEGIN IMMEDIATE")  # the long import's write lock
     worker = subprocess.Popen(
         [*manage, "task_worker", "--batch", "--no-preload", "--recover-every", "0"],
