@@ -334,7 +334,8 @@ def train_project(
         trained = pure.train_pipeline(base_settings, [d.record() for d in train_docs], [d.record() for d in dev_docs], progress=reporter.step)
         reporter.advance(base_settings.max_steps)
         for text in trained.log:
-            reporter.line(text)
+            if not text.startswith("step "):  # the steps were reported as they came
+                reporter.line(text)
         # Which way the trained spans meet the rules: each candidate scored on dev, the best kept.
         merges = list(pure.MERGES) if pure.uses_rules(labels) else [pure.MODEL_ONLY]
         candidates = {}
