@@ -120,6 +120,19 @@ def check_value(value, line: int | None, field: str) -> None:
             stack.extend((inner, f"{where}[{index}]") for index, inner in enumerate(item))
 
 
+def check_one_document_file(size: int) -> None:
+    """A file that is one document (plain text) of `size` bytes: refused unread when it must hold more
+    than IMPORT_MAX_DOCUMENT_CHARS characters (UTF-8 takes at most 4 bytes a character)."""
+    limit = document_chars()
+    if size > 4 * limit:
+        raise FormatError(
+            f"the file is {size:,} bytes, so its text is over the limit of {limit:,} characters "
+            "(settings.IMPORT_MAX_DOCUMENT_CHARS)",
+            1,
+            "text",
+        )
+
+
 # ---------------------------------------------------------------- JSON nesting
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)

@@ -187,6 +187,8 @@ def _read(path: Path, module, layer: str, on_error, meter: _Meter, extra: dict |
         with path.open("rb") as handle:
             yield from module.load(_CountingReader(handle, meter), **options)
     else:
+        if module is FORMATS["txt"]:  # the whole file is one document: refused unread if surely too long
+            limits.check_one_document_file(path.stat().st_size)
         yield from module.load(_lines(path, meter), **options)
 
 

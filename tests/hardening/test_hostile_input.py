@@ -292,3 +292,14 @@ def test_a_nul_in_a_query_or_form_is_400_on_every_database(manager_client, proje
     response = api.get(f"/api/projects/{project.slug}/documents/?q=%00")
     assert response.status_code == 400 and "NUL" in response.json()["detail"]
     assert manager_client.get(reverse("project_detail", args=[project.slug]) + "?q=Mosul").status_code == 200
+
+
+def test_a_huge_plain_text_file_is_refused_unread(project, tmp_path, monkeypatch):
+    path = tmp_path / "book.txt"
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # 50 MB (of NULs: never read, the size says enough)
+    opened = []
+    monkeypatch.setattr(services.imports, "_lines", lambda *a: opened.append(a) or iter(()))
+    message, seconds = _refused(project, path)
+    assert message == "book.txt:1: field 'text': the file is 52,428,800 bytes, so its text is over the limit of 1,000,000 characters (settings.IMPORT_MAX_DOCUMENT_CHARS)"
+    assert opened == [] and seconds < 1
