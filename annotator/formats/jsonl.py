@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from operator import attrgetter
 
 from . import jsonio
-from .records import FormatError, Record, Span
+from .records import ANNOTATED, UNANNOTATED, FormatError, Record, Span
 
 KIND = "text"
 SUFFIX = ".jsonl"
@@ -62,6 +62,8 @@ def parse_line(raw_line: str, line: int, default_id: str = "") -> Record | None:
         spans=[_span(raw, line, i) for i, raw in enumerate(spans)],
         meta=jsonio.meta(data.get("meta"), line),
         line=line,
+        # No "spans" key: a text to import, not a claim that it has no spans ("spans": [] is one).
+        status=ANNOTATED if "spans" in data else UNANNOTATED,
     )
 
 

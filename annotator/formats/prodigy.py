@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from murmurhash import hash as murmur
 
 from . import jsonio
-from .records import FormatError, Record, Span
+from .records import ANNOTATED, UNANNOTATED, FormatError, Record, Span
 from .tokens import align
 
 KIND = "text"
@@ -44,7 +44,11 @@ def _task(value, line: int, name: str) -> list[Record]:
     spans = [_span(raw, index, line, text, tokens) for index, raw in enumerate(raw_spans)]
     meta = jsonio.meta(task.get("meta"), line)
     default = f"{name}:{line}" if name else str(line)
-    return [Record(id=jsonio.ident(task.get("id"), default, line), text=text, spans=spans, meta=meta, line=line)]
+    # A task with neither spans nor an answer is a source text, not an annotation with no spans.
+    status = ANNOTATED if "spans" in task or "answer" in task else UNANNOTATED
+    return [
+        Record(id=jsonio.ident(task.get("id"), default, line), text=text, spans=spans, meta=meta, line=line, status=status)
+    ]
 
 
 def _span(raw, index: int, line: int, text: str, tokens) -> Span:

@@ -598,21 +598,35 @@ def import_file(
         size = path.stat().st_size if path.is_file() else 0
         labels = set(project.labels.values_list("name", flat=True))
 
-        def records(on_error, stats, meter):
+        def read(on_error, stats, meter):
             options = {"offsets": offsets, "overlaps": overlaps, "labels": labels, "stats": stats}
-            read = iter_records(path, fmt, layer=layer, on_error=on_error, meter=meter, options=options)
-            return _checked(read, labels, on_error)
+            return iter_records(path, fmt, layer=layer, on_error=on_error, meter=meter, options=options)
 
-        # Pass 1: check everything, write nothing (problems are reported here, once).
+        # Pass 1: check everything, write nothing (problems are reported here, once). With
+        # skip_invalid, the records refused are remembered by their place in the stream of records
+        # (reading is deterministic: pass 2 meets the same records in the same order).
         meter = _Meter(size)
-        for _ in records(invalid if skip_invalid else None, result.read, meter):
+        refused: set[int] = set()
+        for place, record in enumerate(read(invalid if skip_invalid else None, result.read, meter)):
+            try:
+                check_spans(record, labels)
+            except FormatError as error:
+                if not skip_invalid:
+                    raise
+                invalid(error)
+                refused.add(place)
             if progress and meter.done % (1 << 20) < 512:
                 progress(meter.done // 2, size)
-        # Pass 2: write, a chunk per transaction; what pass 1 reported is left out quietly.
+        # Pass 2: write, a chunk per transaction, without checking again; what pass 1 refused is left out.
         meter = _Meter(size)
+        checked = (
+            record
+            for place, record in enumerate(read(_ignore if skip_invalid else None, ReadStats(), meter))
+            if place not in refused
+        )
         writer = None
         with roomy_cache():
-            for chunk in _batched(records(_ignore if skip_invalid else None, ReadStats(), meter), chunk_size):
+            for chunk in _batched(checked, chunk_size):
                 with transaction.atomic():
                     if writer is None:
                         writer = _Writer(

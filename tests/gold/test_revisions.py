@@ -198,3 +198,24 @@ def test_the_migration_gives_existing_gold_its_first_revision():
         assert [(c.op, c.start) for c in changes] == [("+", MOSUL), ("+", RAQQA)]
     finally:
         MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.parametrize(
+    "fmt, line",
+    [
+        ("jsonl", {"id": "a", "text": ARTICLE}),  # no "spans": a text, not "no spans"
+        ("prodigy", {"text": ARTICLE}),  # neither spans nor an answer: a source text
+        ("jsonl", {"id": "a", "text": ARTICLE, "label": [[0, 4, "ACTOR"]]}),  # a doccano line read as JSONL
+    ],
+)
+def test_lines_without_spans_never_erase_gold(project, tmp_path, fmt, line):
+    services.import_records(project, [_record(ARTICLE, [(MOSUL, MOSUL + 5, "LOCATION")])])
+    path = tmp_path / "texts.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    result = services.import_file(project, path, fmt=fmt)
+    assert result.not_annotated == 1 and result.revisions == 0
+    assert GoldSpan.objects.count() == 1 and GoldRevision.objects.count() == 1
+    explicit = tmp_path / "empty.jsonl"
+    explicit.write_text(json.dumps({"id": "a", "text": ARTICLE, "spans": []}) + "\n")
+    assert services.import_file(project, explicit, fmt="jsonl").revisions == 1  # "spans": [] says: no spans
+    assert GoldSpan.objects.count() == 0 and GoldRevision.objects.count() == 2
