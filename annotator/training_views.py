@@ -145,7 +145,7 @@ def training_start(request, slug):
         messages.error(request, "The dev fraction is a number between 0 and 1 and the seed a whole number.")
         return redirect("training", slug=project.slug)
     try:
-        run = training.start_training(
+        training.start_training(
             project,
             request.user,
             dev_fraction=dev_fraction,

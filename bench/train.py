@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.predict import generate  # noqa: E402
+from bench.predict import generate
 
 FLOORS = {"minutes_500": 10.0, "memory_gb": 2.0, "throughput_ratio": 0.8, "stored_mb": 50.0}
 RENAME = {"ACTOR": "GROUP", "LOCATION": "PLACE", "QUANTITY": "COUNT"}

@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import random
 import shutil
 import tarfile
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import spacy
@@ -128,7 +128,7 @@ def cut_examples(text: str, spans: list[dict], max_chars: int = MAX_CHUNK_CHARS)
     points = [c for c in _cuts(text) if 0 < c < len(text) and not inside[c]]
     bounds = [0, *points, len(text)]
     parts = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         if b - a > max_chars:
             sub = [a]
             for k in range(a, b - 1):
@@ -240,7 +240,7 @@ def base_available(model: str) -> bool:
     try:
         spacy.util.get_package_path(model)
         return True
-    except Exception:
+    except (ImportError, OSError, ValueError):  # not an installed package: a folder, or nothing
         return Path(model).exists()
 
 
@@ -446,8 +446,10 @@ def train_pipeline(
     train = to_docs(blank, train_records)
     dev = to_docs(blank, dev_records or train_records)
     log: list[str] = [
-        f"{len(train_records)} training documents ({len(train.docs)} paragraphs, {train.spans} spans), "
-        f"{len(dev_records)} dev documents ({len(dev.docs)} paragraphs, {dev.spans} spans)"
+        (
+            f"{len(train_records)} training documents ({len(train.docs)} paragraphs, {train.spans} spans), "
+            f"{len(dev_records)} dev documents ({len(dev.docs)} paragraphs, {dev.spans} spans)"
+        )
     ]
     if extra:
         log.append(f"the pretrained recogniser's {', '.join(extra)} spans are kept in the data (the rules read them)")
@@ -658,9 +660,3 @@ def curve_verdict(points: list[dict], threshold: float = 0.01) -> dict:
         else f"The curve has flattened: the last step changed dev F1 by {100 * gain:+.1f} points."
     )
     return {"more_gold_helps": helps, "last_gain": round(gain, 4), "text": text}
-
-
-def shuffled(items: list, seed: int) -> list:
-    items = list(items)
-    random.Random(seed).shuffle(items)
-    return items

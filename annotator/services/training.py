@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -195,14 +195,18 @@ def store_version(version: str, nlp, *, labels: list[str], merge: str, base_mode
     )
     if not StoredPipeline.objects.filter(extractor=extractor).exists():
         data = pure.pack(nlp)
-        StoredPipeline.objects.create(
-            extractor=extractor,
-            data=data,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            labels=list(labels),
-            merge=merge,
-        )
+        try:
+            with transaction.atomic():
+                StoredPipeline.objects.create(
+                    extractor=extractor,
+                    data=data,
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    labels=list(labels),
+                    merge=merge,
+                )
+        except IntegrityError:  # the same training finished in another process first: its bytes stand
+            pass
     return extractor
 
 

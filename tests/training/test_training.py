@@ -7,7 +7,14 @@ from django.core.management import call_command
 
 from annotator import services
 from annotator.extraction import training as pure
-from annotator.models import ExtractorVersion, GoldSpan, Prediction, StoredPipeline, TaskRun, TrainingRun
+from annotator.models import (
+    ExtractorVersion,
+    GoldSpan,
+    Prediction,
+    StoredPipeline,
+    TaskRun,
+    TrainingRun,
+)
 from annotator.services import prediction, training
 
 from .conftest import add_gold, synthetic_records

@@ -6,7 +6,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotator.evaluation.schemes import evaluate
-from annotator.models import ExtractorVersion, Membership, StoredPipeline, TaskRun, TrainingRun
+from annotator.models import (
+    ExtractorVersion,
+    Membership,
+    StoredPipeline,
+    TaskRun,
+    TrainingRun,
+)
 from annotator.services import training
 
 from .conftest import add_gold, synthetic_records

@@ -62,3 +62,5 @@ class Command(ProjectCommand):
         )
         if result["promoted"]:
             self.stdout.write(f"promoted: new documents and `predict` use {result['version']}")
+        elif options["promote"]:
+            self.stdout.write("not promoted: it does not beat the current version on dev strict F1")
