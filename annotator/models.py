@@ -567,7 +567,7 @@ class StoredPipeline(models.Model):
     size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
     labels = models.JSONField(default=list)
-    # How the trained spans meet the rules: model_only, rules_first or trained_first.
+    # How the trained recogniser meets the rules: model_only or rules_with_trained_ner.
     merge = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
 
