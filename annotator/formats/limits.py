@@ -17,6 +17,7 @@ file gets the same answer on every database.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from .records import FormatError
 
@@ -136,29 +137,22 @@ def check_one_document_file(size: int) -> None:
 # ---------------------------------------------------------------- JSON nesting
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_OPEN = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
 _BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 def json_depth(text: str, limit: int | None = None) -> int:
     """How deep the JSON in `text` nests (brackets inside strings do not count).
 
-    With `limit`, return early: as soon as it is known to be at most `limit`
-    (few brackets in all), or once it passes `limit`.
+    With `limit`, return 0 at once when it cannot be deeper than `limit` (it has
+    no more brackets than that).
     """
     if limit is not None and text.count("[") + text.count("{") <= limit:
         return 0  # cannot nest deeper than it has brackets
     if '"' in text:
         text = _STRING.sub("", text)
     brackets = _BRACKETS.sub("", text)
-    depth = deepest = 0
-    for char in brackets:
-        depth += 1 if char in "[{" else -1
-        if depth > deepest:
-            deepest = depth
-            if limit is not None and deepest > limit:
-                return deepest
-    return deepest
+    return max(accumulate(map(_DELTA.__getitem__, brackets)), default=0)
 
 
 def check_json_depth(text: str, line: int | None = None) -> None:
