@@ -70,20 +70,11 @@ class GoldRevisionAdmin(ReadOnly):
 
 
 @admin.register(EditEvent)
-class EditEventAdmin(admin.ModelAdmin):
+class EditEventAdmin(ReadOnly):
     """Read-only: the edit log is append-only."""
 
     list_display = ["created_at", "user", "action", "annotation", "version"]
     list_select_related = ["user"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 admin.site.register(ExtractorVersion)

@@ -507,9 +507,12 @@ class Submit(_Edit):
 
     @extend_schema(
         parameters=[ANNOTATION_ID],
-        request=s.VersionSerializer,
+        request=s.SubmitSerializer,
         responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
-        description="Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled).",
+        description=(
+            "Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled; "
+            "`confirm` when that removes or relabels gold spans)."
+        ),
     )
     def post(self, request, slug, aid):
         data = _valid(s.SubmitSerializer, request.data)
@@ -522,11 +525,15 @@ class Submit(_Edit):
             else:
                 services.submit(annotation, request.user, version=data["version"], elapsed=data["elapsed"])
 
-        outcome = self.edit(request, aid, action)
-        if isinstance(outcome, Response):
-            return outcome
-        annotation = outcome[0]
-        return Response({"version": annotation.version, "status": annotation.status})
+        return _status(self.edit(request, aid, action))
+
+
+def _status(outcome) -> Response:
+    """The answer of a step that changes an annotation's status: its new version and status (or the refusal)."""
+    if isinstance(outcome, Response):
+        return outcome
+    annotation = outcome[0]
+    return Response({"version": annotation.version, "status": annotation.status})
 
 
 class Reopen(_Edit):
@@ -540,13 +547,9 @@ class Reopen(_Edit):
     )
     def post(self, request, slug, aid):
         data = _valid(s.VersionSerializer, request.data)
-        outcome = self.edit(
-            request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"])
+        return _status(
+            self.edit(request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"]))
         )
-        if isinstance(outcome, Response):
-            return outcome
-        annotation = outcome[0]
-        return Response({"version": annotation.version, "status": annotation.status})
 
 
 # ---------------------------------------------------------------- layers: predictions and gold

@@ -209,3 +209,29 @@ def test_sql_states_match_the_rule_on_rows(project):
                     assert got == expected, (has_gold, submitted, drafts, after)
                     checked += 1
     assert checked == 28
+
+
+def test_api_reopen_and_accept_with_confirm(client, with_gold, project, reviewer, annotator, fake_extractor):
+    services.predict_documents(project)
+    base = f"/api/projects/{project.slug}"
+    client.force_login(annotator)
+    started = client.post(f"{base}/documents/{with_gold.pk}/annotation/").json()
+    aid = started["id"]
+    assert client.post(f"{base}/annotations/{aid}/submit/", {"version": 1}, content_type="application/json").json()["status"] == "submitted"
+    refused = client.post(f"{base}/annotations/{aid}/spans/", {"version": 2, "start": 0, "end": 4, "label": "ACTOR"}, content_type="application/json")
+    assert refused.status_code == 422 and "Reopen" in refused.json()["detail"]
+    stale = client.post(f"{base}/annotations/{aid}/reopen/", {"version": 1}, content_type="application/json")
+    assert stale.status_code == 409
+    assert client.post(f"{base}/annotations/{aid}/reopen/", {"version": 2}, content_type="application/json").json() == {
+        "version": 3, "status": "draft",
+    }
+    review = services.start_review(with_gold, reviewer)
+    mosul = review.spans.get(start=MOSUL)
+    services.delete_span(review, reviewer, version=review.version, span_id=mosul.pk)
+    client.force_login(reviewer)
+    url = f"{base}/annotations/{review.pk}/submit/"
+    without = client.post(url, {"version": 2}, content_type="application/json")
+    assert without.status_code == 422 and "confirm" in without.json()["detail"]
+    assert gold.current_items(with_gold) == GOLD
+    assert client.post(url, {"version": 2, "confirm": True}, content_type="application/json").json()["status"] == "submitted"
+    assert gold.current_items(with_gold) == GOLD[1:]
