@@ -50,6 +50,22 @@ def dashboard(request, slug):
     return render(request, "annotator/dashboard.html", {"project": project, "board": selectors.dashboard(project)})
 
 
+@require_GET
+def step_document(request, slug, pk, direction):
+    """Previous / next document in the list the user came from (`?in=review`: the review list)."""
+    project = selectors.project_for(request.user, slug)
+    document = selectors.document_in(project, pk)
+    among = "review" if request.GET.get("in") == "review" else "documents"
+    if among == "review":
+        selectors.ensure_role(request.user, project, MANAGER, REVIEWER)
+    target = selectors.adjacent_document(document, request.user, direction, among=among)
+    if target is None:
+        where = "review list" if among == "review" else "list"
+        messages.info(request, f"This is the {'last' if direction > 0 else 'first'} document of the {where}.")
+        target = document
+    return redirect("review" if among == "review" else "annotate", slug=project.slug, pk=target.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def settings_page(request, slug):
     project = selectors.project_for(request.user, slug)

@@ -15,7 +15,8 @@ from .annotate_views import annotation_context, edit
 from .models import Annotation
 
 REVIEWERS = ("manager", "reviewer")
-CONTEXT = 50  # characters shown around a disagreement (line breaks are shown as spaces)
+CONTEXT = 50  # about this many characters shown around a disagreement, widened to whole words
+ELLIPSIS = "…"
 
 
 @dataclass
@@ -27,12 +28,34 @@ class Option:
     empty: bool
 
 
-def _snippet(text: str, start: int, end: int, items) -> tuple[str, list]:
-    """Cut the text around [start, end) and shift the items into it."""
+def _cut_points(text: str, start: int, end: int) -> tuple[int, int]:
+    """About CONTEXT characters either side of [start, end), never cutting a word: the cut is at a space
+    (at most 25 characters further out; a longer word is cut where it stands)."""
     left = max(0, start - CONTEXT)
+    if left > 0 and not text[left - 1].isspace():
+        space = text.rfind(" ", max(0, left - 25), left)
+        newline = text.rfind("\n", max(0, left - 25), left)
+        at = max(space, newline)
+        left = at + 1 if at != -1 else left
     right = min(len(text), end + CONTEXT)
-    shifted = [Item(i.start - left, i.end - left, i.label) for i in items if left <= i.start and i.end <= right]
-    return text[left:right], shifted
+    if right < len(text) and not text[right].isspace():
+        spaces = [i for i in (text.find(" ", right, right + 25), text.find("\n", right, right + 25)) if i != -1]
+        right = min(spaces) if spaces else right
+    return min(left, start), max(right, end)
+
+
+def _snippet(text: str, start: int, end: int, items) -> tuple[str, list]:
+    """Cut the text around [start, end) at word boundaries and shift the items into it;
+    an ellipsis marks where the text goes on."""
+    left, right = _cut_points(text, start, end)
+    items = [i for i in items if left <= i.start and i.end <= right]
+    prefix = ELLIPSIS if left > 0 else ""
+    piece = prefix + text[left:right].strip("\n") + (ELLIPSIS if right < len(text) else "")
+    # Offsets shift by what was cut off the left, plus the ellipsis, minus the line breaks stripped at the start.
+    lead = len(text[left:right]) - len(text[left:right].lstrip("\n"))
+    shift = left + lead - len(prefix)
+    shifted = [Item(i.start - shift, i.end - shift, i.label) for i in items]
+    return piece, shifted
 
 
 def _conflict_rows(document, state, model_items, colors):
@@ -49,8 +72,25 @@ def _conflict_rows(document, state, model_items, colors):
         inside = [i for i in model_items if i.start < conflict.end and conflict.start < i.end]
         piece, shifted = _snippet(document.text, conflict.start, conflict.end, inside)
         model = Option("", "model", "model", offsets.segments(piece, [_Shown(i, colors) for i in shifted]), not inside)
-        rows.append({"conflict": conflict, "options": options, "model": model, "choice": state.resolved.get(conflict.key)})
+        rows.append(
+            {
+                "conflict": conflict,
+                "text": _words(document.text[conflict.start : conflict.end]),
+                "options": options,
+                "model": model,
+                "choice": state.resolved.get(conflict.key),
+            }
+        )
     return rows, letters
+
+
+def _words(text: str, limit: int = 60) -> str:
+    """The text of a disagreement for its heading: one line, at most `limit` characters, cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit] + ELLIPSIS
 
 
 class _Shown:

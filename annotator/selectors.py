@@ -421,3 +421,25 @@ def project_agreement(project: Project) -> dict:
     for entry in result["by_document"]:
         entry["document"] = documents[entry["id"]]
     return result
+
+
+def adjacent_document(document: Document, user, direction: int, *, among: str = "documents") -> Document | None:
+    """The document before (direction -1) or after (+1) `document` in the list the user came from.
+
+    among="documents": the project's work order (an annotator's list holds only
+    the documents they work on); among="review": the documents waiting for
+    review or reviewed. One query, ordered on (order, id) and cut at one row.
+    """
+    documents = Document.objects.filter(project_id=document.project_id).only("id", "order")
+    if among == "review":
+        project = document.project
+        documents = with_states(project, documents).filter(state__in=[states.WAITING, states.REVIEWED])
+    elif role_of(user, document.project) == Membership.Role.ANNOTATOR:
+        documents = documents.filter(
+            Exists(Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION))
+        )
+    if direction > 0:
+        after = Q(order__gt=document.order) | Q(order=document.order, id__gt=document.id)
+        return documents.filter(after).order_by("order", "id").first()
+    before = Q(order__lt=document.order) | Q(order=document.order, id__lt=document.id)
+    return documents.filter(before).order_by("-order", "-id").first()

@@ -83,18 +83,143 @@ function pointOffset(x, y) {
   return r ? offsetOf(r.startContainer, r.startOffset) : null;
 }
 
+// ---------------------------------------------------------------- caret mode (making a span without a mouse)
+//
+// c (or F7) enters it: a word of the text is highlighted as the browser's
+// selection; ← / → move it a word, Shift+← / Shift+→ extend or shrink it a
+// word at a time, a label key makes the span, Esc leaves. The server snaps
+// the offsets to its own tokens, as it does for a mouse selection.
+
+let caret = null; // {words: [[start, end] in code points], anchor, focus} (word indices) while in caret mode
+
+function textWords() {
+  const words = [];
+  let text = "";
+  for (const holder of textBox()?.querySelectorAll("[data-o]") ?? []) text += holder.textContent;
+  const pattern = /[\p{L}\p{N}]+(?:['’.-][\p{L}\p{N}]+)*|\S/gu;
+  let units = 0; // UTF-16 units before `points`
+  let points = 0;
+  for (const match of text.matchAll(pattern)) {
+    points += codePoints(text.slice(units, match.index));
+    const length = codePoints(match[0]);
+    words.push([points, points + length]);
+    points += length;
+    units = match.index + match[0].length;
+  }
+  return words;
+}
+
+// The DOM position of a document offset (code points), for the browser's selection.
+function domPosition(offset) {
+  const holders = Array.from(textBox()?.querySelectorAll("[data-o]") ?? []);
+  for (let i = holders.length - 1; i >= 0; i -= 1) {
+    const start = Number(holders[i].dataset.o);
+    if (start <= offset) {
+      const node = holders[i].firstChild;
+      if (!node) return null;
+      let units = 0;
+      let left = offset - start;
+      for (const character of node.data) {
+        if (left <= 0) break;
+        units += character.length;
+        left -= 1;
+      }
+      return { node, offset: Math.min(units, node.data.length) };
+    }
+  }
+  return null;
+}
+
+function showCaret() {
+  const first = Math.min(caret.anchor, caret.focus);
+  const last = Math.max(caret.anchor, caret.focus);
+  const from = domPosition(caret.words[first][0]);
+  const to = domPosition(caret.words[last][1]);
+  if (!from || !to) return;
+  const range = document.createRange();
+  range.setStart(from.node, from.offset);
+  range.setEnd(to.node, to.offset);
+  const selection = getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  pendingSelection = { start: caret.words[first][0], end: caret.words[last][1] };
+  const rect = range.getBoundingClientRect();
+  if (rect.top < 0 || rect.bottom > innerHeight) from.node.parentElement.scrollIntoView({ block: "center" });
+  const hint = document.getElementById("hint");
+  if (hint) hint.textContent = `Caret: “${range.toString()}”. ←/→ move a word, Shift+←/→ extend, 1-9 make the span, Esc leave.`;
+}
+
+function enterCaretMode() {
+  const words = textWords();
+  if (words.length === 0) return;
+  // Start after the selected span, or at the first word in view.
+  const mark = selectedMark();
+  let index = 0;
+  if (mark) {
+    const end = Number(mark.dataset.end);
+    index = Math.max(0, words.findIndex((w) => w[0] >= end));
+  } else {
+    const top = textBox().getBoundingClientRect().top;
+    if (top < 0) {
+      const at = pointOffset(textBox().getBoundingClientRect().left + 20, 40);
+      if (at !== null) index = Math.max(0, words.findIndex((w) => w[1] > at));
+    }
+  }
+  selectSpan(null);
+  caret = { words, anchor: index, focus: index };
+  document.body.classList.add("caret-mode");
+  textBox().setAttribute("aria-describedby", "hint");
+  showCaret();
+}
+
+function leaveCaretMode(clear = true) {
+  if (!caret) return;
+  caret = null;
+  document.body.classList.remove("caret-mode");
+  if (clear) {
+    getSelection().removeAllRanges();
+    pendingSelection = null;
+    selectSpan(selectedId);
+  }
+}
+
+function moveCaret(direction, extend) {
+  const last = caret.words.length - 1;
+  if (extend) {
+    caret.focus = Math.min(Math.max(caret.focus + direction, 0), last);
+  } else {
+    const from = direction > 0 ? Math.max(caret.anchor, caret.focus) : Math.min(caret.anchor, caret.focus);
+    caret.anchor = caret.focus = Math.min(Math.max(from + direction, 0), last);
+  }
+  showCaret();
+}
+
 // ---------------------------------------------------------------- requests
 
-function flash(message, level = "error") {
+// The message region is fixed at the bottom of the window (app.css), so a message is seen wherever the page is scrolled.
+export function flash(message, level = "error") {
   const box = flashBox();
   if (!box) return;
   box.innerHTML = "";
   if (message) {
     const p = document.createElement("p");
     p.className = `flash flash-${level}`;
+    p.setAttribute("role", level === "error" ? "alert" : "status");
     p.textContent = message;
     box.appendChild(p);
+    addCloseButton(p);
   }
+}
+
+function addCloseButton(p) {
+  if (p.querySelector(".flash-close")) return;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "flash-close";
+  close.setAttribute("aria-label", "Dismiss the message");
+  close.textContent = "×";
+  close.addEventListener("click", () => p.remove());
+  p.appendChild(close);
 }
 
 function setSaveState(text) {
@@ -138,7 +263,12 @@ function selectSpan(id) {
       : "Select text and press a label key, or click a span to change it.";
   }
   const mark = selectedMark();
-  if (mark) mark.scrollIntoView({ block: "nearest" });
+  if (mark) {
+    mark.scrollIntoView({ block: "nearest" });
+    // Keyboard users follow the selection with the focus (spans are in the Tab order).
+    const active = document.activeElement;
+    if (active !== mark && (active === document.body || active?.matches?.("mark[data-span]"))) mark.focus({ preventScroll: true });
+  }
 }
 
 function selectedMark() {
@@ -155,8 +285,9 @@ function labelFor(key) {
 function applyLabel(labelId) {
   const range = selectionOffsets() || pendingSelection;
   if (range) {
-    pendingSelection = null;
-    getSelection().removeAllRanges();
+    // The selection stays until the new text arrives: after a refusal it is still there to try again.
+    pendingSelection = range;
+    leaveCaretMode(false);
     send(root().dataset.addUrl, { start: range.start, end: range.end, label: labelId });
   } else if (selectedId) {
     send(spanUrl(selectedId), { label: labelId });
@@ -203,7 +334,31 @@ function submitForm(name) {
   const form = document.querySelector(`form[data-command-form="${name}"]`);
   if (!form) return;
   const extra = confirmed(name);
-  if (extra) send(form.action, extra);
+  if (!extra) return;
+  if (name === "skip") {
+    // Said on the next page (the server answers with a redirect to it).
+    const title = document.querySelector(".doc-title")?.textContent.trim() ?? "the document";
+    try {
+      sessionStorage.setItem("annotator-said", `Skipped “${title}”: it went back to the pool for others. This is the next document for you.`);
+    } catch (error) { /* storage refused: no message */ }
+  }
+  send(form.action, extra);
+}
+
+// A message left by the previous page (after Skip), shown once.
+function sayLeftMessage() {
+  let said = null;
+  try {
+    said = sessionStorage.getItem("annotator-said");
+    sessionStorage.removeItem("annotator-said");
+  } catch (error) { said = null; }
+  if (said) flash(said, "info");
+}
+
+function goToNeighbour(which) {
+  const link = document.querySelector(`.doc-nav a[rel="${which}"]`);
+  if (link) location.assign(link.href);
+  else flash(which === "next" ? "This is the last document of the list." : "This is the first document of the list.", "info");
 }
 
 function toggleHelp() {
@@ -224,6 +379,28 @@ function onKeyDown(event) {
     return;
   }
   if (event.ctrlKey || event.metaKey) return;
+  if (caret) {
+    if (key === "ArrowLeft" || key === "ArrowRight") {
+      event.preventDefault();
+      moveCaret(key === "ArrowRight" ? 1 : -1, event.shiftKey);
+      return;
+    }
+    if (key === "Escape" || key === "F7" || key === "Tab") {
+      if (key !== "Tab") event.preventDefault();
+      leaveCaretMode();
+      return;
+    }
+  }
+  if (key === "F7" || (key === "c" && !event.altKey && !root()?.dataset.resolveUrl)) {
+    event.preventDefault();
+    enterCaretMode();
+    return;
+  }
+  if ((key === "[" || key === "]") && !event.altKey) {
+    event.preventDefault();
+    goToNeighbour(key === "]" ? "next" : "prev");
+    return;
+  }
   if (key === "?") {
     event.preventDefault();
     toggleHelp();
@@ -239,6 +416,7 @@ function onKeyDown(event) {
       deleteSelected();
     }
   } else if (key === "Escape") {
+    if (document.activeElement?.matches?.("mark[data-span]")) document.activeElement.blur();
     selectSpan(null);
     pendingSelection = null;
   } else if (key === "Enter" && !event.shiftKey && !target.closest("button, a, summary")) {
@@ -255,7 +433,7 @@ function onKeyDown(event) {
   } else if ((key === "ArrowLeft" || key === "ArrowRight") && selectedId) {
     const direction = key === "ArrowRight" ? 1 : -1;
     event.preventDefault();
-    if (event.shiftKey && event.altKey) stepSelected("start", -direction);
+    if (event.shiftKey && event.altKey) stepSelected("start", direction); // ← moves the start left (widens)
     else if (event.shiftKey) stepSelected("end", direction);
     else moveSelection(direction);
   } else if ((key === "ArrowLeft" || key === "ArrowRight") && !selectedId && !event.shiftKey) {
@@ -305,6 +483,15 @@ function onMouseUp(event) {
   else if (textBox()?.contains(event.target)) selectSpan(null);
 }
 
+// Tab onto a span selects it, so its label keys, resize and delete apply to it.
+function onFocusIn(event) {
+  const mark = event.target.closest && event.target.closest("mark[data-span]");
+  if (mark && textBox()?.contains(mark) && mark.dataset.span !== selectedId) {
+    leaveCaretMode();
+    selectSpan(mark.dataset.span);
+  }
+}
+
 function onClick(event) {
   const labelButton = event.target.closest(".label-button");
   if (labelButton) {
@@ -341,6 +528,7 @@ document.addEventListener("mousedown", onMouseDown);
 document.addEventListener("mousedown", keepSelection);
 document.addEventListener("mouseup", onMouseUp);
 document.addEventListener("click", onClick);
+document.addEventListener("focusin", onFocusIn);
 document.addEventListener("submit", onSubmit);
 
 // Errors come back as a flash fragment with 4xx: show it instead of dropping it.
@@ -355,10 +543,39 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
+let focusWasInText = false;
+document.addEventListener("htmx:beforeSwap", () => {
+  focusWasInText = Boolean(document.activeElement?.closest?.("#annotation")) || document.activeElement === document.body;
+});
+
 document.addEventListener("htmx:afterSwap", (event) => {
   const box = root();
-  if (!box || event.detail.target.id === "flash") return;
+  if (event.detail.target.id === "flash") {
+    for (const p of event.detail.target.querySelectorAll(".flash")) {
+      p.setAttribute("role", p.classList.contains("flash-error") ? "alert" : "status");
+      addCloseButton(p);
+    }
+    // The refused selection is still there: show it again (caret mode kept it too).
+    if (pendingSelection && getSelection().isCollapsed) {
+      const from = domPosition(pendingSelection.start);
+      const to = domPosition(pendingSelection.end);
+      if (from && to) {
+        const range = document.createRange();
+        range.setStart(from.node, from.offset);
+        range.setEnd(to.node, to.offset);
+        getSelection().addRange(range);
+      }
+    }
+    return;
+  }
+  if (!box) return;
   flash("");
+  pendingSelection = null;
+  leaveCaretMode(false);
   for (const field of document.querySelectorAll(".version-field")) field.value = box.dataset.version;
-  selectSpan(box.dataset.selected || (selectedId && marks().some((m) => m.dataset.span === selectedId) ? selectedId : null));
+  const keep = box.dataset.selected || (selectedId && marks().some((m) => m.dataset.span === selectedId) ? selectedId : null);
+  selectSpan(keep);
+  if (focusWasInText && selectedMark()) selectedMark().focus({ preventScroll: true });
 });
+
+sayLeftMessage();

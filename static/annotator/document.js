@@ -1,4 +1,5 @@
-// A document opened read-only: S starts annotating it (the same as the Start button).
+// A document opened read-only: S starts annotating it (the same as the Start button);
+// [ and ] open the previous and next document of the list.
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.target.closest && event.target.closest("input, textarea, select, dialog[open]")) return;
@@ -7,6 +8,12 @@ document.addEventListener("keydown", (event) => {
     if (form) {
       event.preventDefault();
       form.requestSubmit();
+    }
+  } else if (event.key === "[" || event.key === "]") {
+    const link = document.querySelector(`.doc-nav a[rel="${event.key === "]" ? "next" : "prev"}"]`);
+    if (link) {
+      event.preventDefault();
+      location.assign(link.href);
     }
   }
 });

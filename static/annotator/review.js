@@ -1,6 +1,6 @@
 // The review page: settle each disagreement with one key.
 //
-// j / k (or ↓ / ↑) move between disagreements; the letter of an annotator
+// j / k move between disagreements (↓ / ↑ scroll the page, as everywhere); the letter of an annotator
 // takes their version, n takes neither, e keeps the gold as edited in the
 // text. Each choice is one saved, versioned edit, sent through the same
 // queue as the span edits of annotate.js.
@@ -42,10 +42,10 @@ document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.target.closest && event.target.closest("input, textarea, select, dialog[open]")) return;
   const key = event.key;
-  if (key === "j" || key === "ArrowDown") {
+  if (key === "j") {
     event.preventDefault();
     move(1);
-  } else if (key === "k" || key === "ArrowUp") {
+  } else if (key === "k") {
     event.preventDefault();
     move(-1);
   } else if (/^[a-z]$/.test(key) && focusKey) {

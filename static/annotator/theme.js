@@ -1,0 +1,27 @@
+// The colour theme: the system's (prefers-color-scheme) unless the person chose light or dark.
+// Loaded in <head> without defer so the page never flashes the wrong colours.
+(() => {
+  const KEY = "annotator-theme";
+  const NAMES = { auto: "Auto", light: "Light", dark: "Dark" };
+  const apply = (theme) => {
+    if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+    else delete document.documentElement.dataset.theme;
+    const button = document.getElementById("theme-toggle");
+    if (button) {
+      const name = NAMES[theme] || NAMES.auto;
+      button.querySelector(".theme-name").textContent = name;
+      button.setAttribute("aria-label", theme === "light" || theme === "dark" ? `Colour theme: ${name.toLowerCase()}` : "Colour theme: follows the system");
+    }
+  };
+  let theme = null;
+  try { theme = localStorage.getItem(KEY); } catch (error) { theme = null; }
+  apply(theme);
+  document.addEventListener("DOMContentLoaded", () => {
+    apply(theme);
+    document.getElementById("theme-toggle")?.addEventListener("click", () => {
+      theme = theme === "dark" ? "light" : theme === "light" ? "auto" : "dark";
+      try { localStorage.setItem(KEY, theme); } catch (error) { /* private mode: this page only */ }
+      apply(theme);
+    });
+  });
+})();
