@@ -64,7 +64,7 @@ serve: export DEBUG = 0
 serve: $(VENV)/.run-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	$(call with_workers,$(VENV)/bin/gunicorn annotator.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --access-logfile -)
+	$(call with_workers,$(VENV)/bin/gunicorn annotator.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --timeout 90 --access-logfile -)
 
 # A machine that only runs background tasks (TASKS_BACKEND=rq with REDIS_URL, or the shared database).
 worker: $(VENV)/.run-installed

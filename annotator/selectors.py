@@ -175,6 +175,20 @@ def annotation_spans(annotation: Annotation) -> list[AnnotationSpan]:
     return list(annotation.spans.select_related("label").order_by("start"))
 
 
+def suggesting_extractor(project: Project) -> ExtractorVersion | None:
+    """The version whose predictions new annotations start from: the promoted one (Project.suggestion_model)
+    when it has predictions here, else the newest rule extractor (not a trained version) that has some,
+    else the newest version that has some. Going back to the rules takes effect at once."""
+    predicted = ExtractorVersion.objects.filter(
+        Exists(Prediction.objects.filter(extractor=OuterRef("pk"), document__project=project))
+    ).order_by("-created_at", "-id")
+    if project.suggestion_model_id:
+        promoted = predicted.filter(pk=project.suggestion_model_id).first()
+        if promoted is not None:
+            return promoted
+    return predicted.filter(stored_pipeline__isnull=True).first() or predicted.first()
+
+
 def latest_extractor(project: Project) -> ExtractorVersion | None:
     """The newest extractor version that has predictions in the project."""
     return (
@@ -310,9 +324,8 @@ def model_items(document: Document) -> list:
     """The latest extractor's spans on a document, as adjudication Items (for reference)."""
     from .adjudication import Item
 
-    prediction = (
-        Prediction.objects.filter(document=document).order_by("-extractor__created_at", "-id").first()
-    )
+    extractor = suggesting_extractor(document.project)
+    prediction = Prediction.objects.filter(document=document, extractor=extractor).first() if extractor else None
     if prediction is None:
         return []
     return [Item(s.start, s.end, s.label.name) for s in prediction.spans.select_related("label")]

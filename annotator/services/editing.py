@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import offsets
+from .. import offsets, selectors
 from ..adjudication import Item
 from ..models import (
     Annotation,
@@ -55,9 +55,12 @@ def start_annotation(document: Document, user) -> Annotation:
     if annotation is not None:
         annotation.document = document  # spare the query the edits would make for it
         return annotation
-    prediction = (
-        Prediction.objects.filter(document=document).select_related("extractor").order_by("-extractor__created_at", "-id").first()
-    )
+    # The suggesting version's predictions; a document it has not predicted yet starts from its newest ones.
+    extractor = selectors.suggesting_extractor(document.project)
+    predictions = Prediction.objects.filter(document=document).select_related("extractor")
+    prediction = (predictions.filter(extractor=extractor).first() if extractor else None) or predictions.order_by(
+        "-extractor__created_at", "-id"
+    ).first()
     try:
         with transaction.atomic():
             annotation = Annotation.objects.create(

@@ -235,3 +235,30 @@ def test_api_reopen_and_accept_with_confirm(client, with_gold, project, reviewer
     assert gold.current_items(with_gold) == GOLD
     assert client.post(url, {"version": 2, "confirm": True}, content_type="application/json").json()["status"] == "submitted"
     assert gold.current_items(with_gold) == GOLD[1:]
+
+
+def test_annotations_start_from_the_suggesting_version(document, project, annotator, make_user):
+    """A newer version's predictions (e.g. a trained one not promoted) do not replace the suggestions."""
+    from unittest import mock
+
+    from annotator.models import ExtractorVersion, StoredPipeline
+    from annotator.services import prediction
+
+    from ..conftest import FakeExtractor
+
+    with mock.patch.object(prediction, "get_extractor", lambda model=None: FakeExtractor("rules-1")):
+        services.predict_documents(project)
+    trained = FakeExtractor("trained-x", words={"Islamic State": "ACTOR"})
+    with mock.patch.object(prediction, "get_extractor", lambda model=None: trained):
+        services.predict_documents(project)
+    version = ExtractorVersion.objects.get(version="trained-x")
+    StoredPipeline.objects.create(extractor=version, data=b"", size=0, sha256="0", labels=[], merge="model_only")
+    assert selectors.suggesting_extractor(project).version == "rules-1"
+    annotation = services.claim_document(document, annotator)
+    assert annotation.started_from.version == "rules-1" and annotation.spans.count() == 4
+    project.suggestion_model = version
+    project.save()
+    document.project = project
+    other = services.claim_document(make_document(project, text="Islamic State fighters left.", order=2), make_user("b", project=project))
+    assert other.spans.count() == 0  # not predicted by the promoted version yet: its newest predictions (none here)
+    assert selectors.suggesting_extractor(project).version == "trained-x"
