@@ -1,7 +1,8 @@
-"""Forms of the manager's pages: project settings, labels, members."""
+"""Forms of the manager's pages: project settings, labels, members, new accounts."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
 
 from .models import Label, Membership, Project
 
@@ -23,6 +24,13 @@ class ProjectSettingsForm(forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "guidelines": forms.Textarea(attrs={"rows": 6})}
         labels = {
+            "name": "Project name",
+            "description": "Description",
+            "guidelines": "Guidelines",
+            "annotators_per_document": "Annotators per document (k)",
+            "work_order": "Order in which documents are handed out",
+            "random_seed": "Seed of the random order",
+            "claim_minutes": "Minutes before an untouched claimed document returns to the pool",
             "review_single": "Review single annotations (k = 1)",
             "annotate_gold_documents": "Annotate documents that have gold",
             "submissions_replace_gold": "Submissions replace gold (k = 1, no review)",
@@ -40,6 +48,14 @@ class LabelForm(forms.ModelForm):
         model = Label
         fields = ["name", "color", "hotkey", "description", "order"]
         widgets = {"color": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "name": "Name",
+            "color": "Colour",
+            "hotkey": "Key (1–9)",
+            "description": "Guideline shown to annotators",
+            "order": "Position in the list",
+        }
+        help_texts = {"color": "", "name": "Renaming a label keeps its spans: they show the new name in every layer."}
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,14 +83,34 @@ class LabelForm(forms.ModelForm):
         return super().save(commit)
 
 
+def _roles():
+    """Annotator first: it is the default and the least powerful choice."""
+    order = [Membership.Role.ANNOTATOR, Membership.Role.REVIEWER, Membership.Role.MANAGER]
+    return [(role.value, role.label) for role in order]
+
+
 class MemberForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    role = forms.ChoiceField(choices=Membership.Role.choices)
+    username = forms.CharField(max_length=150, label="Username")
+    role = forms.ChoiceField(choices=_roles, initial=Membership.Role.ANNOTATOR, label="Role")
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise forms.ValidationError(f"No user named {username!r}; create the account in the admin first.")
+            raise forms.ValidationError(f"No user named {username!r}; create the account below first.")
         self.cleaned_data["user"] = user
         return username
+
+
+class AccountForm(UserCreationForm):
+    """A new user account, made by a project manager and added to the project with a role.
+
+    The password is a temporary one the manager hands over; Django's password
+    validators (settings.AUTH_PASSWORD_VALIDATORS) apply as everywhere.
+    """
+
+    role = forms.ChoiceField(choices=_roles, initial=Membership.Role.ANNOTATOR, label="Role in this project")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)

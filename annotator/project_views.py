@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import LabelForm, MemberForm, ProjectSettingsForm
+from .forms import AccountForm, LabelForm, MemberForm, ProjectSettingsForm
 from .models import Label, Membership
 
 MANAGER = Membership.Role.MANAGER
@@ -77,16 +77,24 @@ def settings_page(request, slug):
             services.reset_work_order(project)
         messages.success(request, "Settings saved.")
         return redirect("project_settings", slug=slug)
-    return render(request, "annotator/settings.html", _settings_context(project, form=form))
+    status = 422 if request.method == "POST" else 200
+    return render(request, "annotator/settings.html", _settings_context(project, form=form), status=status)
 
 
 def _settings_context(project, **forms):
+    labels = selectors.labels_of(project)
+    editing = forms.pop("editing", None)  # a label form with errors, shown open in its row
+    for label in labels:
+        label.form = editing if editing is not None and editing.instance.pk == label.pk else LabelForm(
+            instance=label, project=project, prefix=f"label-{label.pk}"
+        )
     context = {
         "project": project,
         "form": ProjectSettingsForm(instance=project),
         "label_form": LabelForm(project=project),
         "member_form": MemberForm(),
-        "labels": selectors.labels_of(project),
+        "account_form": AccountForm(),
+        "labels": labels,
         "members": project.memberships.select_related("user").order_by("user__username"),
         "roles": Membership.Role.choices,
     }
@@ -99,12 +107,17 @@ def label_save(request, slug, label_id=None):
     project = selectors.project_for(request.user, slug)
     selectors.ensure_role(request.user, project, MANAGER)
     label = get_object_or_404(Label, pk=label_id, project=project) if label_id else None
-    form = LabelForm(request.POST, instance=label, project=project)
+    old_name = label.name if label else None
+    form = LabelForm(request.POST, instance=label, project=project, prefix=f"label-{label_id}" if label_id else None)
     if form.is_valid():
         form.save()
-        messages.success(request, f"Label {form.instance.name} saved.")
+        if old_name and old_name != form.instance.name:
+            messages.success(request, f"Label {old_name} renamed {form.instance.name}: its spans follow.")
+        else:
+            messages.success(request, f"Label {form.instance.name} saved.")
         return redirect("project_settings", slug=slug)
-    return render(request, "annotator/settings.html", _settings_context(project, label_form=form), status=422)
+    forms = {"editing": form} if label else {"label_form": form}
+    return render(request, "annotator/settings.html", _settings_context(project, **forms), status=422)
 
 
 @require_POST
@@ -130,6 +143,24 @@ def member_save(request, slug):
         messages.success(request, f"{form.cleaned_data['username']} is now {form.cleaned_data['role']}.")
         return redirect("project_settings", slug=slug)
     return render(request, "annotator/settings.html", _settings_context(project, member_form=form), status=422)
+
+
+@require_POST
+def account_create(request, slug):
+    """A manager makes a new user account (temporary password, Django's validators) and adds it with a role."""
+    project = selectors.project_for(request.user, slug)
+    selectors.ensure_role(request.user, project, MANAGER)
+    form = AccountForm(request.POST)
+    if form.is_valid():
+        user = form.save()
+        services.add_member(project, user, form.cleaned_data["role"])
+        messages.success(
+            request,
+            f"Account {user.username} made and added as {form.cleaned_data['role']}. "
+            "Give them the temporary password; they can log in at once.",
+        )
+        return redirect("project_settings", slug=slug)
+    return render(request, "annotator/settings.html", _settings_context(project, account_form=form), status=422)
 
 
 @require_POST

@@ -14,6 +14,7 @@ project_urls = [
     path("settings/labels/<int:label_id>/", project_views.label_save, name="label_save"),
     path("settings/labels/<int:label_id>/delete/", project_views.label_delete, name="label_delete"),
     path("settings/members/", project_views.member_save, name="member_save"),
+    path("settings/accounts/", project_views.account_create, name="account_create"),
     path("settings/members/<int:member_id>/delete/", project_views.member_remove, name="member_remove"),
     path("export/", transfer_views.export, name="export"),
     path("evaluation/", evaluation_views.evaluation, name="evaluation"),

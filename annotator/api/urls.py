@@ -6,6 +6,7 @@ from django.urls import include, path, re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .. import site_views
 from . import auth, views
 
 
@@ -55,6 +56,7 @@ def not_found(request, rest=""):
 
 
 urlpatterns = [
+    path("", site_views.api_root, name="api-root"),
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("auth/logoutall/", auth.LogoutAllView.as_view(), name="api-logout-all"),

@@ -17,7 +17,7 @@ SECTIONS = {
     "task_list": "tasks", "task_detail": "tasks",
     "training": "training",
     "project_settings": "settings", "label_add": "settings", "label_save": "settings",
-    "member_save": "settings",
+    "member_save": "settings", "account_create": "settings",
 }
 
 
