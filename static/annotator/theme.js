@@ -2,16 +2,12 @@
 // Loaded in <head> without defer so the page never flashes the wrong colours.
 (() => {
   const KEY = "annotator-theme";
-  const NAMES = { auto: "Auto", light: "Light", dark: "Dark" };
+  const NAMES = { auto: "auto", light: "light", dark: "dark" };
   const apply = (theme) => {
     if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
     else delete document.documentElement.dataset.theme;
     const button = document.getElementById("theme-toggle");
-    if (button) {
-      const name = NAMES[theme] || NAMES.auto;
-      button.querySelector(".theme-name").textContent = name;
-      button.setAttribute("aria-label", theme === "light" || theme === "dark" ? `Colour theme: ${name.toLowerCase()}` : "Colour theme: follows the system");
-    }
+    if (button) button.querySelector(".theme-name").textContent = NAMES[theme] || NAMES.auto;
   };
   let theme = null;
   try { theme = localStorage.getItem(KEY); } catch (error) { theme = null; }
