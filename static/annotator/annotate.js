@@ -93,6 +93,14 @@ function pointOffset(x, y) {
 let caret = null; // {words: [[start, end] in code points], anchor, focus} (word indices) while in caret mode
 
 function textWords() {
+  // The server's own tokens (the ones it snaps spans to), when the page has them.
+  const stored = document.getElementById("doc-tokens");
+  if (stored) {
+    try {
+      const tokens = JSON.parse(stored.textContent);
+      if (Array.isArray(tokens) && tokens.length) return tokens.map((t) => [Number(t[0]), Number(t[1])]);
+    } catch (error) { /* fall back to words found here */ }
+  }
   const words = [];
   let text = "";
   for (const holder of textBox()?.querySelectorAll("[data-o]") ?? []) text += holder.textContent;
