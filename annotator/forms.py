@@ -114,3 +114,8 @@ class AccountForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # At the bottom of the settings page: taking the focus would scroll the page down on every visit.
+        self.fields["username"].widget.attrs.pop("autofocus", None)

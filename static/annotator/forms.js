@@ -13,5 +13,6 @@ document.addEventListener("submit", (event) => {
   if (message && !confirm(message)) event.preventDefault();
 });
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showErrors);
-else showErrors();
+// After the load: the browser's own scroll to the address's #section comes first (and would take the focus back).
+if (document.readyState === "complete") setTimeout(showErrors, 0);
+else addEventListener("load", () => setTimeout(showErrors, 0));
