@@ -10,7 +10,7 @@ from django.urls import reverse
 from annotator import services
 from annotator.models import Membership
 
-from ..conftest import ARTICLE, make_document
+from ...conftest import ARTICLE, make_document
 from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

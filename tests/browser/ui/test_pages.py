@@ -8,7 +8,7 @@ from django.urls import reverse
 from annotator import services
 from annotator.models import Label, Membership
 
-from ..conftest import make_document
+from ...conftest import make_document
 from .conftest import log_in
 
 
