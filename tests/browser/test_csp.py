@@ -5,8 +5,7 @@ import pytest
 from annotator import services
 from annotator.models import Membership
 
-from ..browser.conftest import browser, page  # noqa: F401 (fixtures)
-from ..browser.test_annotate_page import log_in, mark, wait_version
+from .test_annotate_page import log_in, mark, wait_version
 from ..conftest import make_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
