@@ -11,17 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from . import offsets, selectors
+from .review_views import Shown
 from .services import gold
 
 OVERSEERS = ("manager", "reviewer")
-
-
-class _Shown:
-    """A gold span as the text template shows it."""
-
-    def __init__(self, item, colors: dict[str, str]):
-        self.start, self.end, self.label_name = item.start, item.end, item.label
-        self.color = colors.get(item.label, "#888888")
 
 
 def _number(value) -> int | None:
@@ -61,7 +54,7 @@ def gold_page(request, slug, pk):
         "position": position,
         "total": total,
         "has_gold": document.gold_at is not None,
-        "segments": offsets.segments(text, [_Shown(i, colors) for i in items]),
+        "segments": offsets.segments(text, [Shown(i, colors) for i in items]),
         "span_count": len(items),
         "revisions": revisions,
         "latest": latest,

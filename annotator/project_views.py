@@ -35,7 +35,7 @@ def project_detail(request, slug):
             "role": role,
             "overseer": overseer,
             "rows": rows,
-            "progress": selectors.progress_of(project, request.user, rows),
+            "progress": selectors.progress_of(project, request.user),
             "extractor": selectors.latest_extractor(project),
             "labels": selectors.labels_of(project),
             "can_manage": role == MANAGER,

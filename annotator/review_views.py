@@ -67,11 +67,11 @@ def _conflict_rows(document, state, model_items, colors):
         options = []
         for name, items in conflict.options:
             piece, shifted = _snippet(document.text, conflict.start, conflict.end, items)
-            spans = [_Shown(i, colors) for i in shifted]
+            spans = [Shown(i, colors) for i in shifted]
             options.append(Option(letters[name], name, name, offsets.segments(piece, spans), not items))
         inside = [i for i in model_items if i.start < conflict.end and conflict.start < i.end]
         piece, shifted = _snippet(document.text, conflict.start, conflict.end, inside)
-        model = Option("", "model", "model", offsets.segments(piece, [_Shown(i, colors) for i in shifted]), not inside)
+        model = Option("", "model", "model", offsets.segments(piece, [Shown(i, colors) for i in shifted]), not inside)
         rows.append(
             {
                 "conflict": conflict,
@@ -93,8 +93,8 @@ def _words(text: str, limit: int = 60) -> str:
     return text[: cut if cut > limit // 2 else limit] + ELLIPSIS
 
 
-class _Shown:
-    """An Item with what the template needs to colour it."""
+class Shown:
+    """An Item with what the text templates need to colour it (review snippets, the gold page)."""
 
     def __init__(self, item: Item, colors: dict[str, str]):
         self.start, self.end, self.label_name = item.start, item.end, item.label

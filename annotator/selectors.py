@@ -144,7 +144,7 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def progress_of(project: Project, user, rows: list[DocumentRow] | None = None) -> Progress:
+def progress_of(project: Project, user) -> Progress:
     """The user's documents done (of all in the project) and how many have gold."""
     done = Annotation.objects.filter(
         document__project=project, annotator=user, kind=Annotation.Kind.ANNOTATION, status__in=DONE_STATUSES

@@ -240,7 +240,6 @@ def restore(document: Document, number: int, user) -> GoldRevision | None:
 class BulkResult:
     revisions: int = 0
     unchanged: int = 0
-    spans: int = 0
 
 
 def record_many(
@@ -289,7 +288,6 @@ def record_many(
         revisions.append((pk, number, how, getattr(user, "pk", None), stamp, None, note[:300], len(added), len(removed), len(new)))
         deltas[(pk, number)] = (removed, added)
         (rewrite if removed else append).append((pk, new if removed else added))
-        result.spans += len(new)
     if not revisions:
         return result
     insert_rows(

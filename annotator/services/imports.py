@@ -624,24 +624,18 @@ def import_file(
             for place, record in enumerate(read(_ignore if skip_invalid else None, ReadStats(), meter))
             if place not in refused
         )
-        writer = None
         with roomy_cache():
+            # The writer first checks what the layer needs (a model name, an annotator), even for an empty file.
+            with transaction.atomic():
+                writer = _Writer(
+                    project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS,
+                    result=result, empty_is_gold=empty_is_gold, user=user, record_models=True,
+                )
             for chunk in _batched(checked, chunk_size):
                 with transaction.atomic():
-                    if writer is None:
-                        writer = _Writer(
-                            project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS,
-                            result=result, empty_is_gold=empty_is_gold, user=user, record_models=True,
-                        )
                     writer.write(chunk)
                 if progress:
                     progress(size // 2 + meter.done // 2, size)
-            if writer is None:  # an empty file: still check what the layer needs (a model name, an annotator)
-                with transaction.atomic():
-                    _Writer(
-                        project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS,
-                        result=result, empty_is_gold=empty_is_gold, user=user, record_models=True,
-                    )
     except FormatError as error:
         raise _located(error, path) from None
     except (OSError, UnicodeDecodeError) as error:
