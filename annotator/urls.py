@@ -2,9 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import annotate_views, evaluation_views, gold_views, project_views, review_views, transfer_views
-from . import task_views
-from . import training_views
+from .views import annotate as annotate_views
+from .views import evaluation as evaluation_views
+from .views import gold as gold_views
+from .views import projects as project_views
+from .views import review as review_views
+from .views import runs as task_views
+from .views import training as training_views
+from .views import transfer as transfer_views
 
 project_urls = [
     path("", project_views.project_detail, name="project_detail"),

@@ -6,7 +6,7 @@ from django.urls import include, path, re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .. import site_views
+from ..views import site as site_views
 from . import auth, views
 
 

@@ -11,8 +11,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import names, selectors, services
-from .formats import EXPORT_FORMATS, FormatError
+from .. import names, selectors, services
+from ..formats import EXPORT_FORMATS, FormatError
 
 
 @require_GET

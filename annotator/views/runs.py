@@ -13,9 +13,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import names, selectors, services
-from .formats import EXPORT_FORMATS
-from .models import Membership, TaskRun
+from .. import names, selectors, services
+from ..formats import EXPORT_FORMATS
+from ..models import Membership, TaskRun
 
 MANAGER = Membership.Role.MANAGER
 REVIEWER = Membership.Role.REVIEWER

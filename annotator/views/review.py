@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import offsets, selectors, services
-from .adjudication import Item
-from .annotate_views import annotation_context, edit
-from .models import Annotation
+from .. import offsets, selectors, services
+from ..adjudication import Item
+from .annotate import annotation_context, edit
+from ..models import Annotation
 
 REVIEWERS = ("manager", "reviewer")
 CONTEXT = 50  # about this many characters shown around a disagreement, widened to whole words

@@ -10,9 +10,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import offsets, selectors
-from .review_views import Shown
-from .services import gold
+from .. import offsets, selectors
+from .review import Shown
+from ..services import gold
 
 OVERSEERS = ("manager", "reviewer")
 

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
-from .forms import AccountForm, LabelForm, MemberForm, ProjectSettingsForm
-from .models import Label, Membership
+from .. import selectors, services
+from ..forms import AccountForm, LabelForm, MemberForm, ProjectSettingsForm
+from ..models import Label, Membership
 
 MANAGER = Membership.Role.MANAGER
 REVIEWER = Membership.Role.REVIEWER

@@ -14,12 +14,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors
-from .evaluation import display
-from .evaluation.schemes import SCHEMES
-from .evaluation_views import SCHEME_NAMES
-from .models import ExtractorVersion, Membership, TaskRun, TrainingRun
-from .services import training
+from .. import selectors
+from ..evaluation import display
+from ..evaluation.schemes import SCHEMES
+from .evaluation import SCHEME_NAMES
+from ..models import ExtractorVersion, Membership, TaskRun, TrainingRun
+from ..services import training
 
 MANAGER = Membership.Role.MANAGER
 SEE = (Membership.Role.MANAGER, Membership.Role.REVIEWER)

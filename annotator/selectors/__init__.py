@@ -14,9 +14,9 @@ from django.db.models.functions import Coalesce
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from . import states
-from .formats import Record, Span
-from .models import (
+from .. import states
+from ..formats import Record, Span
+from ..models import (
     Annotation,
     AnnotationSpan,
     Document,
@@ -322,7 +322,7 @@ def ensure_role(user, project: Project, *roles: str) -> str:
 
 def model_items(document: Document) -> list:
     """The latest extractor's spans on a document, as adjudication Items (for reference)."""
-    from .adjudication import Item
+    from ..adjudication import Item
 
     extractor = suggesting_extractor(document.project)
     prediction = Prediction.objects.filter(document=document, extractor=extractor).first() if extractor else None
@@ -409,7 +409,7 @@ def dashboard(project: Project) -> Dashboard:
 
 def project_agreement(project: Project) -> dict:
     """Inter-annotator agreement over the submitted annotations (three queries, then pure code)."""
-    from .evaluation.agreement import agreement
+    from ..evaluation.agreement import agreement
 
     annotations = list(
         Annotation.objects.filter(

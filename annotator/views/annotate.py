@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from . import offsets, selectors, services
-from .models import Annotation
+from .. import offsets, selectors, services
+from ..models import Annotation
 
 
 def annotation_context(annotation: Annotation, selected=None) -> dict:
@@ -43,7 +43,7 @@ def annotation_context(annotation: Annotation, selected=None) -> dict:
 
 def render_annotation(request, annotation: Annotation, selected=None, status=200):
     if annotation.kind == Annotation.Kind.REVIEW:
-        from .review_views import render_review
+        from .review import render_review
 
         return render_review(request, annotation, selected=selected, status=status)
     context = annotation_context(annotation, selected)

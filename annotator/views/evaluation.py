@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import scoring, selectors
-from .evaluation import display
-from .evaluation.matching import KINDS
-from .evaluation.schemes import SCHEMES
-from .models import Membership
+from .. import scoring, selectors
+from ..evaluation import display
+from ..evaluation.matching import KINDS
+from ..evaluation.schemes import SCHEMES
+from ..models import Membership
 
 PAGE_SIZE = 10
 SEE_GOLD = (Membership.Role.MANAGER, Membership.Role.REVIEWER)
