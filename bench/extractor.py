@@ -40,7 +40,7 @@ from annotator.extraction.pipeline import DEFAULT_MODEL, build_extractor, load_e
 
 HELDOUT = ROOT / "tests" / "extraction" / "data" / "heldout_articles.md"
 # Articles written and annotated by someone who never saw the extractor's code or output.
-BLIND = "tests/extraction/data/blind/*.jsonl"
+BLIND = "fixtures/blind/*.jsonl"
 MARKUP = re.compile(r"\[([^\]]+)\]\((ACTOR|LOCATION|QUANTITY)\)")
 
 FLOORS = {"strict_micro_f1": 0.85, "overlap_micro_f1": 0.92, "per_label_strict_f1": 0.80, "throughput_ratio": 0.70}

@@ -7,7 +7,7 @@ Run from the repository root:
 Three parts, all measured in this run:
 
 1. Quality on hand-made gold. The five seed articles' gold (fixtures/gold)
-   is the training set and the six blind articles (tests/extraction/data/blind,
+   is the training set and the six blind articles (fixtures/blind,
    annotated by someone who never saw the extractor) the dev set:
    - default labels: the rule extractor alone, the trained recogniser alone,
      and the rule extractor with the trained recogniser in the pretrained
@@ -92,7 +92,7 @@ def quality(trained_out: dict) -> None:
     from annotator.extraction import training as pure
     from annotator.extraction.pipeline import load_extractor
 
-    seeds, blind = read("fixtures/gold/*.jsonl"), read("tests/extraction/data/blind/*.jsonl")
+    seeds, blind = read("fixtures/gold/*.jsonl"), read("fixtures/blind/*.jsonl")
     labels = ["ACTOR", "LOCATION", "QUANTITY"]
     print(f"\n1. Train on the {len(seeds)} seed articles, dev = the {len(blind)} blind articles")
     print(f"  default labels ({' / '.join(labels)})")
