@@ -7,7 +7,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..views import site as site_views
-from . import auth, views
+from . import auth
+from .views import annotations, documents, layers, projects, runs, scores
 
 
 class IdConverter:
@@ -24,28 +25,28 @@ class IdConverter:
 
 register_converter(IdConverter, "id")
 project_urls = [
-    path("", views.ProjectDetail.as_view(), name="api-project-detail"),
-    path("labels/", views.LabelList.as_view(), name="api-labels"),
-    path("documents/", views.DocumentList.as_view(), name="api-documents"),
-    path("documents/<id:pk>/", views.DocumentDetail.as_view(), name="api-document-detail"),
-    path("documents/<id:pk>/annotation/", views.DocumentAnnotation.as_view(), name="api-document-annotation"),
-    path("next/", views.NextDocument.as_view(), name="api-next"),
-    path("annotations/", views.AnnotationList.as_view(), name="api-annotations"),
-    path("annotations/<id:aid>/", views.AnnotationDetail.as_view(), name="api-annotation-detail"),
-    path("annotations/<id:aid>/spans/", views.SpanList.as_view(), name="api-spans"),
-    path("annotations/<id:aid>/spans/<id:span_id>/", views.SpanDetail.as_view(), name="api-span-detail"),
-    path("annotations/<id:aid>/submit/", views.Submit.as_view(), name="api-submit"),
-    path("annotations/<id:aid>/reopen/", views.Reopen.as_view(), name="api-reopen"),
-    path("models/", views.ModelList.as_view(), name="api-models"),
-    path("predictions/", views.PredictionList.as_view(), name="api-predictions"),
-    path("predict/", views.PredictStart.as_view(), name="api-predict"),
-    path("gold/", views.GoldList.as_view(), name="api-gold"),
-    path("exports/", views.ExportStart.as_view(), name="api-exports"),
-    path("evaluation/", views.Evaluation.as_view(), name="api-evaluation"),
-    path("agreement/", views.Agreement.as_view(), name="api-agreement"),
-    path("tasks/", views.TaskList.as_view(), name="api-tasks"),
-    path("tasks/<id:pk>/", views.TaskDetail.as_view(), name="api-task-detail"),
-    path("tasks/<id:pk>/download/", views.TaskDownload.as_view(), name="api-task-download"),
+    path("", projects.ProjectDetail.as_view(), name="api-project-detail"),
+    path("labels/", projects.LabelList.as_view(), name="api-labels"),
+    path("documents/", documents.DocumentList.as_view(), name="api-documents"),
+    path("documents/<id:pk>/", documents.DocumentDetail.as_view(), name="api-document-detail"),
+    path("documents/<id:pk>/annotation/", documents.DocumentAnnotation.as_view(), name="api-document-annotation"),
+    path("next/", documents.NextDocument.as_view(), name="api-next"),
+    path("annotations/", annotations.AnnotationList.as_view(), name="api-annotations"),
+    path("annotations/<id:aid>/", annotations.AnnotationDetail.as_view(), name="api-annotation-detail"),
+    path("annotations/<id:aid>/spans/", annotations.SpanList.as_view(), name="api-spans"),
+    path("annotations/<id:aid>/spans/<id:span_id>/", annotations.SpanDetail.as_view(), name="api-span-detail"),
+    path("annotations/<id:aid>/submit/", annotations.Submit.as_view(), name="api-submit"),
+    path("annotations/<id:aid>/reopen/", annotations.Reopen.as_view(), name="api-reopen"),
+    path("models/", layers.ModelList.as_view(), name="api-models"),
+    path("predictions/", layers.PredictionList.as_view(), name="api-predictions"),
+    path("predict/", runs.PredictStart.as_view(), name="api-predict"),
+    path("gold/", layers.GoldList.as_view(), name="api-gold"),
+    path("exports/", runs.ExportStart.as_view(), name="api-exports"),
+    path("evaluation/", scores.Evaluation.as_view(), name="api-evaluation"),
+    path("agreement/", scores.Agreement.as_view(), name="api-agreement"),
+    path("tasks/", runs.TaskList.as_view(), name="api-tasks"),
+    path("tasks/<id:pk>/", runs.TaskDetail.as_view(), name="api-task-detail"),
+    path("tasks/<id:pk>/download/", runs.TaskDownload.as_view(), name="api-task-download"),
 ]
 
 @csrf_exempt
@@ -60,7 +61,7 @@ urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("auth/logoutall/", auth.LogoutAllView.as_view(), name="api-logout-all"),
-    path("projects/", views.ProjectList.as_view(), name="api-projects"),
+    path("projects/", projects.ProjectList.as_view(), name="api-projects"),
     path("projects/<slug:slug>/", include(project_urls)),
     # The schema and its Swagger page describe the API only: no login needed to read them.
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),

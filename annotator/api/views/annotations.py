@@ -1,0 +1,277 @@
+"""Annotations and their edits: spans added, changed and deleted, submit and reopen.
+
+Span edits carry the annotation version the client last saw; a stale one
+gets 409 with the current version and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.response import Response
+
+from ... import selectors, services
+from ...models import Annotation, Label
+from .. import serializers as s
+from ..permissions import APIView
+from .common import ANNOTATION_ID, ERRORS, REFUSED, STALE, annotation_detail, int_param, valid
+
+
+class AnnotationList(APIView):
+    """Annotations in the project: your own (annotators), everyone's (managers and reviewers)."""
+
+    serializer_class = s.AnnotationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Annotation.objects.none()
+        annotations = (
+            Annotation.objects.filter(document__project=self.project)
+            .select_related("annotator")
+            .annotate(span_count=Count("spans"))
+            .order_by("document__order", "document_id", "annotator__username", "kind")
+        )
+        if not self.overseer:
+            annotations = annotations.filter(annotator=self.request.user, kind=Annotation.Kind.ANNOTATION)
+        params = self.request.query_params
+        document = int_param(self.request, "document")
+        if document is not None:
+            annotations = annotations.filter(document_id=document)
+        if params.get("status"):
+            if params["status"] not in Annotation.Status.values:
+                raise drf_serializers.ValidationError({"status": f"one of {', '.join(Annotation.Status.values)}"})
+            annotations = annotations.filter(status=params["status"])
+        if params.get("annotator"):
+            annotations = annotations.filter(annotator__username=params["annotator"])
+        if params.get("kind"):
+            if params["kind"] not in Annotation.Kind.values:
+                raise drf_serializers.ValidationError({"kind": f"one of {', '.join(Annotation.Kind.values)}"})
+            annotations = annotations.filter(kind=params["kind"])
+        return annotations
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("document", int, description="One document's annotations."),
+            OpenApiParameter("status", str, enum=Annotation.Status.values),
+            OpenApiParameter("annotator", str, description="A username."),
+            OpenApiParameter("kind", str, enum=Annotation.Kind.values),
+        ],
+        responses={200: s.AnnotationSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, slug):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class AnnotationDetail(APIView):
+    """One annotation with its spans and version (send the version with every edit)."""
+
+    serializer_class = s.AnnotationDetailSerializer
+
+    @extend_schema(parameters=[ANNOTATION_ID], responses={200: s.AnnotationDetailSerializer, **ERRORS})
+    def get(self, request, slug, aid):
+        annotations = Annotation.objects.filter(pk=aid, document__project=self.project)
+        if not self.overseer:
+            annotations = annotations.filter(annotator=request.user)
+        if not annotations.exists():
+            raise Http404("No such annotation.")
+        return Response(self.get_serializer(annotation_detail(aid)).data)
+
+
+class _Edit(APIView):
+    """An edit of your own annotation: parse, call the service, answer 409 for a stale version."""
+
+    serializer_class = s.SpanEditResultSerializer
+
+    def edit(self, request, aid, action, status_code=status.HTTP_200_OK):
+        annotation = selectors.annotation_of(request.user, self.project, aid)
+        try:
+            result = action(annotation)
+        except services.StaleEdit as error:
+            return Response(
+                {"detail": str(error), "current_version": error.current_version},
+                status=status.HTTP_409_CONFLICT,
+                headers={"X-Annotation-Version": str(error.current_version)},
+            )
+        except services.EditRefused as error:
+            # A stale version wins over every other refusal: when the annotation has moved on from the
+            # version the client sent (another edit won a race), the answer is 409, as if checked first.
+            sent = _sent_version(request)
+            current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True).first()
+            if sent is not None and current is not None and current != sent:
+                return Response(
+                    {"detail": str(services.StaleEdit(current)), "current_version": current},
+                    status=status.HTTP_409_CONFLICT,
+                    headers={"X-Annotation-Version": str(current)},
+                )
+            return Response({"detail": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        annotation.refresh_from_db(fields=["version", "status"])
+        return annotation, result
+
+    def label_id(self, name: str | None):
+        """The label named `name` (or with that id) in the project; None passes through."""
+        if name in (None, ""):
+            return None
+        by_id = str(name).isdigit() and int(name) <= s.MAX_INT
+        label = Label.objects.filter(project=self.project).filter(Q(name=name) | Q(pk=int(name)) if by_id else Q(name=name)).first()
+        if label is None:
+            raise services.EditRefused(f"Unknown label {name!r} for this project.")
+        return label.pk
+
+
+def _sent_version(request) -> int | None:
+    """The annotation version the client sent (body or ?version=), if it is a number."""
+    body = request.data if isinstance(request.data, dict) else {}
+    value = body.get("version", request.query_params.get("version"))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _inside(annotation, start: int | None, end: int | None) -> None:
+    """Refuse (422) offsets outside the document's text: they are not moved to the nearest word."""
+    length = len(annotation.document.text)
+    if (end is not None and end > length) or (start is not None and start >= length):
+        raise services.EditRefused(
+            f"The span [{start if start is not None else '…'}, {end if end is not None else '…'}) is outside the text "
+            f"(length {length})."
+        )
+
+
+def _edit_response(outcome, status_code=status.HTTP_200_OK):
+    if isinstance(outcome, Response):
+        return outcome
+    annotation, span = outcome
+    span_data = None
+    if span is not None:
+        span_data = s.AnnotationSpanSerializer(span, context={"text": annotation.document.text}).data
+    return Response({"version": annotation.version, "span": span_data}, status=status_code)
+
+
+EDIT_RESPONSES = {409: STALE, 422: REFUSED, **ERRORS}
+
+
+class SpanList(_Edit):
+    @extend_schema(
+        parameters=[ANNOTATION_ID],
+        request=s.SpanAddSerializer,
+        responses={201: s.SpanEditResultSerializer, **EDIT_RESPONSES},
+        description="Add a span to your annotation; it snaps to whole tokens.",
+    )
+    def post(self, request, slug, aid):
+        data = valid(s.SpanAddSerializer, request.data)
+
+        def action(annotation):
+            _inside(annotation, data["start"], data["end"])
+            return services.add_span(
+                annotation,
+                request.user,
+                version=data["version"],
+                start=data["start"],
+                end=data["end"],
+                label_id=self.label_id(data["label"]),
+                elapsed=data["elapsed"],
+            )
+
+        return _edit_response(self.edit(request, aid, action), status.HTTP_201_CREATED)
+
+
+class SpanDetail(_Edit):
+    @extend_schema(
+        parameters=[ANNOTATION_ID],
+        request=s.SpanChangeSerializer,
+        responses={200: s.SpanEditResultSerializer, **EDIT_RESPONSES},
+        description="Change a span's label and/or extent (new offsets snap to tokens).",
+    )
+    def patch(self, request, slug, aid, span_id):
+        data = valid(s.SpanChangeSerializer, request.data)
+
+        def action(annotation):
+            _inside(annotation, data.get("start"), data.get("end"))
+            return services.change_span(
+                annotation,
+                request.user,
+                version=data["version"],
+                span_id=span_id,
+                label_id=self.label_id(data.get("label")),
+                start=data.get("start"),
+                end=data.get("end"),
+                elapsed=data["elapsed"],
+            )
+
+        return _edit_response(self.edit(request, aid, action))
+
+    @extend_schema(
+        parameters=[
+            ANNOTATION_ID,
+            OpenApiParameter("version", int, required=True, description="The annotation version the deletion is based on."),
+        ],
+        request=None,
+        responses={200: s.SpanEditResultSerializer, **EDIT_RESPONSES},
+        description="Delete a span; the version goes in the query string (?version=N).",
+    )
+    def delete(self, request, slug, aid, span_id):
+        body = request.data if isinstance(request.data, dict) else {}
+        data = valid(s.VersionSerializer, {"version": request.query_params.get("version", body.get("version"))})
+
+        def action(annotation):
+            services.delete_span(annotation, request.user, version=data["version"], span_id=span_id)
+
+        outcome = self.edit(request, aid, action)
+        if isinstance(outcome, Response):
+            return outcome
+        return _edit_response((outcome[0], None))
+
+
+class Submit(_Edit):
+    serializer_class = s.StatusResultSerializer
+
+    @extend_schema(
+        parameters=[ANNOTATION_ID],
+        request=s.SubmitSerializer,
+        responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
+        description=(
+            "Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled; "
+            "`confirm` when that removes or relabels gold spans)."
+        ),
+    )
+    def post(self, request, slug, aid):
+        data = valid(s.SubmitSerializer, request.data)
+
+        def action(annotation):
+            if annotation.kind == Annotation.Kind.REVIEW:
+                services.accept(
+                    annotation, request.user, version=data["version"], elapsed=data["elapsed"], confirm=data["confirm"]
+                )
+            else:
+                services.submit(annotation, request.user, version=data["version"], elapsed=data["elapsed"])
+
+        return _status(self.edit(request, aid, action))
+
+
+def _status(outcome) -> Response:
+    """The answer of a step that changes an annotation's status: its new version and status (or the refusal)."""
+    if isinstance(outcome, Response):
+        return outcome
+    annotation = outcome[0]
+    return Response({"version": annotation.version, "status": annotation.status})
+
+
+class Reopen(_Edit):
+    serializer_class = s.StatusResultSerializer
+
+    @extend_schema(
+        parameters=[ANNOTATION_ID],
+        request=s.VersionSerializer,
+        responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
+        description="Take your submitted annotation back to draft to change it (it leaves the review queue until submitted again).",
+    )
+    def post(self, request, slug, aid):
+        data = valid(s.VersionSerializer, request.data)
+        return _status(
+            self.edit(request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"]))
+        )

@@ -1,0 +1,48 @@
+"""What the API's views share: schema pieces, parameter parsing, answers for started runs."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.response import Response
+
+from ...models import Annotation, TaskRun
+from .. import serializers as s
+
+# 400, 401, 403 and 404 are added to every operation by annotator/api/schema.py.
+ERRORS: dict = {}
+STALE = OpenApiResponse(s.StaleSerializer, description="The annotation changed since that version: nothing was written.")
+REFUSED = OpenApiResponse(s.ErrorSerializer, description="The edit cannot be applied (overlap, outside the text, unknown label).")
+ANNOTATION_ID = OpenApiParameter(
+    "aid", {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, OpenApiParameter.PATH, description="The annotation's id."
+)
+
+
+def int_param(request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise drf_serializers.ValidationError({name: "must be a whole number"}) from None
+    if not 0 <= number <= s.MAX_INT:
+        raise drf_serializers.ValidationError({name: "out of range"})
+    return number
+
+
+def valid(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def annotation_detail(pk: int) -> Annotation:
+    return Annotation.objects.select_related("annotator", "document").annotate(span_count=Count("spans")).get(pk=pk)
+
+
+def accepted(view, run: TaskRun) -> Response:
+    run.refresh_from_db()  # a backend that runs tasks at once has finished it already
+    return Response(view.get_serializer(run).data, status=status.HTTP_202_ACCEPTED, headers={"Location": s.TaskRunSerializer(run, context={"request": view.request}).data["url"]})

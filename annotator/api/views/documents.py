@@ -1,0 +1,219 @@
+"""Documents: the list, one document, claiming one (`annotation`, `next`), and pushing documents and predictions."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.response import Response
+
+from ... import selectors, services
+from ...formats import FormatError, Record, Span, check_spans
+from ...models import Annotation, Document, ExtractorVersion, TaskRun
+from ...services import gold
+from .. import serializers as s
+from ..permissions import MANAGER, APIView
+from .common import ERRORS, annotation_detail, valid
+
+
+STATE_PARAM = OpenApiParameter(
+    "state", str, enum=list(s.STATES), description="Managers and reviewers: documents in this state only."
+)
+STATUS_PARAM = OpenApiParameter("status", str, enum=list(s.OWN_STATUSES), description="Your own annotation's status.")
+SEARCH_PARAM = OpenApiParameter("q", str, description="Text to look for in the document's text, title or id.")
+
+
+class DocumentList(APIView):
+    """The project's documents, a page at a time; push new ones (managers).
+
+    Managers and reviewers see every document with its state; annotators see
+    the documents they have worked on (they get new ones through `next`).
+    """
+
+    serializer_class = s.DocumentSerializer
+    write_roles = (MANAGER,)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Document.objects.none()
+        user = self.request.user
+        mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION)
+        documents = (
+            selectors.with_states(self.project, self.project.documents.defer("text", "tokens", "meta"))
+            .annotate(my_status=Subquery(mine.values("status")[:1]), my_annotation=Subquery(mine.values("pk")[:1]))
+            .order_by("order", "id")
+        )
+        if not self.overseer:
+            documents = documents.filter(Exists(mine))
+        params = self.request.query_params
+        state = (params.get("state") or "").replace(" ", "_")
+        if state:
+            if state not in s.STATES:
+                raise drf_serializers.ValidationError({"state": f"one of {', '.join(s.STATES)}"})
+            if not self.overseer:
+                raise drf_serializers.ValidationError({"state": "only managers and reviewers see document states"})
+            documents = documents.filter(state=state)
+        own = params.get("status")
+        if own:
+            if own not in s.OWN_STATUSES:
+                raise drf_serializers.ValidationError({"status": f"one of {', '.join(s.OWN_STATUSES)}"})
+            documents = documents.filter(~Exists(mine)) if own == "new" else documents.filter(my_status=own)
+        query = (params.get("q") or "").strip()
+        if query:
+            documents = documents.filter(Q(text__icontains=query) | Q(title__icontains=query) | Q(external_id__icontains=query))
+        return documents
+
+    @extend_schema(parameters=[STATE_PARAM, STATUS_PARAM, SEARCH_PARAM], responses={200: s.DocumentSerializer(many=True), **ERRORS})
+    def get(self, request, slug):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=s.DocumentsPushSerializer,
+        responses={201: s.PushResultSerializer, **ERRORS},
+        description=(
+            "Store documents (a text already in the project is not stored twice). Spans given go to the gold. "
+            "With predict, a background prediction run starts afterwards (see `task`)."
+        ),
+    )
+    def post(self, request, slug):
+        data = valid(s.DocumentsPushSerializer, request.data)
+        labels = {label.name for label in self.project.labels.all()}
+        records = [(_record(item, index, labels), "spans" in item) for index, item in enumerate(data["documents"])]
+        # Only documents that come with spans (even none) get gold; the others are just texts.
+        total = {"documents_created": 0, "documents_existing": 0, "spans": 0, "skipped": []}
+        for has_spans in (True, False):
+            part = [record for record, with_spans in records if with_spans == has_spans]
+            if part:
+                result = services.import_records(
+                    self.project, part, layer="gold", has_spans=has_spans, how=gold.How.API, user=request.user
+                )
+                for key, value in _push_result(result, None).items():
+                    if key in total:
+                        total[key] += value
+        run = services.start_prediction(self.project, request.user) if data["predict"] else None
+        return Response({**total, "task": run.pk if run else None}, status=status.HTTP_201_CREATED)
+
+
+def _record(item: dict, index: int, labels: set[str], text: str | None = None) -> Record:
+    record = Record(
+        id=item.get("id") or "",
+        text=text if text is not None else item["text"],
+        spans=[
+            Span(
+                start=span["start"],
+                end=span["end"],
+                label=span["label"],
+                text=span.get("text"),
+                score=span.get("score"),
+                source=span.get("source"),
+            )
+            for span in item.get("spans", [])
+        ],
+        meta=item.get("meta") or {},
+    )
+    try:
+        check_spans(record, labels)
+    except FormatError as error:
+        raise drf_serializers.ValidationError({"documents": {index: [str(error)]}}) from None
+    return record
+
+
+def _push_result(result, run: TaskRun | None) -> dict:
+    return {
+        "documents_created": result.documents_created,
+        "documents_existing": result.documents_existing,
+        "spans": result.spans,
+        "skipped": result.skipped,
+        "task": run.pk if run else None,
+    }
+
+
+def push_predictions(view, request) -> Response:
+    """Store an external model's predictions (PredictionList.post): documents named by id or by text."""
+    data = valid(s.PredictionsPushSerializer, request.data)
+    if ExtractorVersion.objects.filter(version=data["model"]).exclude(base_model="imported").exists():
+        raise drf_serializers.ValidationError({"model": "that name is a version of the app's own extractor"})
+    labels = {label.name for label in view.project.labels.all()}
+    ids = [item["document"] for item in data["documents"] if "document" in item]
+    known = {d.pk: d for d in view.project.documents.filter(pk__in=ids).only("id", "text", "external_id")}
+    records = []
+    for index, item in enumerate(data["documents"]):
+        text = None
+        if "document" in item:
+            document = known.get(item["document"])
+            if document is None:
+                raise drf_serializers.ValidationError({"documents": {index: [f"no document {item['document']} in this project"]}})
+            text = document.text
+            item = {**item, "id": item.get("id") or document.external_id or str(document.pk)}
+        records.append(_record(item, index, labels, text))
+    result = services.import_records(view.project, records, layer="model", model=data["model"])
+    return Response(_push_result(result, None), status=status.HTTP_201_CREATED)
+
+
+class DocumentDetail(APIView):
+    """A document with its text, meta and token offsets (annotators: only those they work on)."""
+
+    serializer_class = s.DocumentDetailSerializer
+
+    @extend_schema(responses={200: s.DocumentDetailSerializer, **ERRORS})
+    def get(self, request, slug, pk):
+        document = selectors.document_in(self.project, pk)
+        own = selectors.own_annotation(document, request.user)
+        if not self.overseer and own is None:
+            raise Http404("No such document of yours.")
+        kind = Annotation.Kind.ANNOTATION
+        counts = Annotation.objects.filter(document=document, kind=kind).aggregate(
+            submitted=Count("id", filter=Q(status=Annotation.Status.SUBMITTED)),
+            drafts=Count("id", filter=Q(status=Annotation.Status.DRAFT)),
+        )
+        document.submitted_count, document.draft_count = counts["submitted"], counts["drafts"]
+        document.my_status = own.status if own else None
+        document.my_annotation = own.pk if own else None
+        return Response(self.get_serializer(document).data)
+
+
+class DocumentAnnotation(APIView):
+    """Start (or open) your annotation of a document: it starts from the latest extractor's suggestions if new.
+
+    Starting one claims a slot through the same locked path as `next`: 409
+    when the document already has its k annotators.
+    """
+
+    serializer_class = s.AnnotationDetailSerializer
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.AnnotationDetailSerializer,
+            201: s.AnnotationDetailSerializer,
+            409: OpenApiResponse(s.ErrorSerializer, description="The document already has its k annotators."),
+            **ERRORS,
+        },
+    )
+    def post(self, request, slug, pk):
+        document = selectors.document_in(self.project, pk)
+        created = selectors.own_annotation(document, request.user) is None
+        try:
+            annotation = services.claim_document(document, request.user)
+        except services.ClaimRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            self.get_serializer(annotation_detail(annotation.pk)).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class NextDocument(APIView):
+    """Claim the next document for you to annotate and open your annotation of it (204: nothing left)."""
+
+    serializer_class = s.AnnotationDetailSerializer
+
+    @extend_schema(request=None, responses={200: s.AnnotationDetailSerializer, 204: None, **ERRORS})
+    def post(self, request, slug):
+        document = services.claim_next(self.project, request.user)
+        if document is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        annotation = services.start_annotation(document, request.user)
+        return Response(self.get_serializer(annotation_detail(annotation.pk)).data)

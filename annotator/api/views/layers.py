@@ -1,0 +1,143 @@
+"""Layers read as canonical records: the gold, a model's predictions; the model versions."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.response import Response
+
+from ... import names, selectors
+from ...adjudication import Item
+from ...models import Document, GoldSpan, PredictedSpan
+from ...services import gold
+from .. import serializers as s
+from ..permissions import MANAGER, OVERSEERS, APIView
+from .common import ERRORS, int_param
+from .documents import push_predictions
+
+
+class _Records(APIView):
+    """A page of documents with the spans of one layer, as canonical records."""
+
+    serializer_class = s.RecordSerializer
+    roles = OVERSEERS
+
+    def page_of(self, documents) -> list[Document]:
+        document = int_param(self.request, "document")
+        if document is not None:
+            documents = documents.filter(pk=document)
+        return self.paginate_queryset(documents.order_by("order", "id").only("id", "external_id", "title", "text", "meta"))
+
+    def records(self, documents, spans_by_document, extra=None):
+        out = []
+        for document in documents:
+            meta = dict(document.meta or {})
+            meta.setdefault("title", document.title)
+            if extra:
+                meta.update(extra)
+            out.append(
+                {
+                    "document": document.pk,
+                    "id": document.external_id or str(document.pk),
+                    "text": document.text,
+                    "spans": spans_by_document.get(document.pk, []),
+                    "meta": meta,
+                }
+            )
+        return self.get_paginated_response(out)
+
+
+DOCUMENT_PARAM = OpenApiParameter("document", int, description="One document only.")
+
+
+AS_OF_PARAM = OpenApiParameter(
+    "as_of", str, description="ISO-8601 time: the gold as it stood then (its revisions up to that time)."
+)
+
+
+class GoldList(_Records):
+    """The gold: documents that have it, with their adjudicated spans (managers and reviewers)."""
+
+    @extend_schema(parameters=[DOCUMENT_PARAM, AS_OF_PARAM], responses={200: s.RecordSerializer(many=True), **ERRORS})
+    def get(self, request, slug):
+        as_of = request.query_params.get("as_of")
+        if as_of:
+            try:
+                when = gold.parse_as_of(as_of)
+            except gold.GoldRefused as error:
+                raise drf_serializers.ValidationError({"as_of": str(error)}) from None
+            page = self.page_of(self.project.documents.filter(gold.had_gold_at(when)))
+            items = gold.items_as_of([d.pk for d in page], when)
+        else:
+            page = self.page_of(self.project.documents.filter(gold_at__isnull=False))
+            items = {}
+            for start, end, label, document_id in GoldSpan.objects.filter(document__in=page).values_list(
+                "start", "end", "label__name", "document_id"
+            ):
+                items.setdefault(document_id, []).append(Item(start, end, label))
+        texts = {d.pk: d.text for d in page}
+        spans = {
+            pk: [{"start": i.start, "end": i.end, "label": i.label, "text": texts[pk][i.start : i.end]} for i in sorted(found)]
+            for pk, found in items.items()
+        }
+        return self.records(page, spans)
+
+
+class PredictionList(_Records):
+    """Predictions of one model version (default the latest), and pushing those of your own models (managers)."""
+
+    write_roles = (MANAGER,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("model", str, description="The model version (default: the latest)."), DOCUMENT_PARAM],
+        responses={200: s.RecordSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, slug):
+        name = request.query_params.get("model")
+        version = (
+            names.version_in(self.project, name) if name else selectors.latest_extractor(self.project)
+        )
+        if version is None:
+            raise Http404(f"No predictions of {name!r} in this project." if name else "No predictions in this project yet.")
+        page = self.page_of(self.project.documents.filter(predictions__extractor=version))
+        texts = {d.pk: d.text for d in page}
+        spans: dict[int, list] = {}
+        predicted = PredictedSpan.objects.filter(prediction__extractor=version, prediction__document__in=page)
+        for span in predicted.select_related("label", "prediction").order_by("start", "end"):
+            document_id = span.prediction.document_id
+            spans.setdefault(document_id, []).append(
+                {
+                    "start": span.start,
+                    "end": span.end,
+                    "label": span.label.name,
+                    "text": texts[document_id][span.start : span.end],
+                    "score": span.score,
+                    "source": span.source or None,
+                }
+            )
+        return self.records(page, spans, {"model": version.version})
+
+    @extend_schema(
+        request=s.PredictionsPushSerializer,
+        responses={201: s.PushResultSerializer, **ERRORS},
+        description=(
+            "Store an external model's spans under `model`. Documents are named by id here or by text (a new "
+            "text becomes a document). Predictions are never edited: a document that already has predictions "
+            "of that model keeps them (see `skipped`)."
+        ),
+    )
+    def post(self, request, slug):
+        return push_predictions(self, request)
+
+
+class ModelList(APIView):
+    """The model versions with predictions in the project (the extractor's and pushed ones), newest first."""
+
+    serializer_class = s.ExtractorVersionSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: s.ExtractorVersionSerializer(many=True), **ERRORS})
+    def get(self, request, slug):
+        versions = selectors.extractor_versions(self.project).order_by("-created_at", "-id")
+        return Response(self.get_serializer(versions, many=True).data)
