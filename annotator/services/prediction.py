@@ -2,47 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from ..db.bulk import insert_predictions
 from ..extraction import load_extractor
-from ..models import (
-    Document,
-    ExtractorVersion,
-    Label,
-    PredictedSpan,
-    Prediction,
-    Project,
-)
+from ..models import Document, ExtractorVersion, Label, Prediction, Project
 
 
-@lru_cache(maxsize=4)
+_extractors: dict[str, object] = {}
+_extractors_lock = threading.Lock()
+
+
 def get_extractor(model: str | None = None):
-    """Load the extractor once per process: loading spaCy takes about a second.
+    """The extractor for `model`, loaded once per process: loading spaCy takes about a second.
 
     `model` is a spaCy pipeline name or path, or the version string of a
-    trained version (its bytes come from the database, services.training).
+    trained version (its bytes come from the database, services.training);
+    None is settings.EXTRACTOR_MODEL. This is the app's one extractor cache
+    (extraction.load_extractor is called without its own), shared by the
+    threads of a worker.
     """
-    if model and not Path(model).exists():
-        from .training import load_trained
+    name = model or settings.EXTRACTOR_MODEL
+    with _extractors_lock:
+        if name not in _extractors:
+            _extractors[name] = _load(name)
+        return _extractors[name]
 
-        trained = load_trained(model)
+
+def _load(name: str):
+    # services.training imports this module: a module-level import back would be a cycle.
+    from .training import load_trained
+
+    if not Path(name).exists():
+        trained = load_trained(name)
         if trained is not None:
             return trained
-    return load_extractor(model or settings.EXTRACTOR_MODEL)
+    return load_extractor(name, cache=False)
 
 
 def model_for(project: Project, model: str | None = None) -> str | None:
     """The model to predict with: `model` if given, else the project's promoted version (None: the rules)."""
-    if model:
-        return model
     from .training import suggestion_model
 
-    return suggestion_model(project)
+    return model or suggestion_model(project)
 
 
 def register_extractor(extractor) -> ExtractorVersion:
@@ -56,34 +64,36 @@ def register_extractor(extractor) -> ExtractorVersion:
 def store_predictions(version: ExtractorVersion, labels: dict[str, Label], pairs) -> int:
     """Store (document, spans) pairs as predictions of `version`; skip documents that have one.
 
-    Keyed by (document, extractor version), so running twice never predicts a document twice.
+    Keyed by (document, extractor version), so running twice never predicts a
+    document twice. Spans are dicts (start, end, label, score, source); a
+    label the project does not have is left out. The rows go in as raw
+    multi-row INSERTs (db.bulk.insert_predictions): through the ORM, 30,000
+    spans were 30,000 model instances and most of an import's time.
     """
     pairs = list(pairs)
     existing = set(
-        Prediction.objects.filter(extractor=version, document__in=[d for d, _ in pairs]).values_list(
+        Prediction.objects.filter(extractor=version, document_id__in=[d.pk for d, _ in pairs]).values_list(
             "document_id", flat=True
         )
     )
-    pairs = [(d, s) for d, s in pairs if d.pk not in existing]
-    predictions = Prediction.objects.bulk_create(Prediction(document=d, extractor=version) for d, _ in pairs)
-    PredictedSpan.objects.bulk_create(
-        PredictedSpan(
-            prediction=prediction,
-            label=labels[span["label"]],
-            start=span["start"],
-            end=span["end"],
-            score=span.get("score"),
-            source=span.get("source") or "",
-        )
-        for prediction, (_, spans) in zip(predictions, pairs)
-        for span in spans
-        if span["label"] in labels
-    )
-    documents = [d for d, _ in pairs]
+    label_ids = {name: label.pk for name, label in labels.items()}
+    rows = []
     for document, spans in pairs:
+        if document.pk in existing:
+            continue
         document.uncertainty = uncertainty(spans)
-    Document.objects.bulk_update(documents, ["uncertainty"], batch_size=1000)
-    return len(predictions)
+        rows.append((document.pk, document.uncertainty, _span_rows(spans, label_ids)))
+    insert_predictions(version.pk, timezone.now(), rows)
+    return len(rows)
+
+
+def _span_rows(spans, label_ids: dict[str, int]) -> list[tuple]:
+    """(label id, start, end, score, source) of each span whose label the project has."""
+    return [
+        (label_ids[span["label"]], span["start"], span["end"], span.get("score"), span.get("source") or "")
+        for span in spans
+        if span["label"] in label_ids
+    ]
 
 
 def uncertainty(spans) -> float:
@@ -101,19 +111,20 @@ def predict_documents(
     model: str | None = None,
     chunk_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
+    ids: Iterable[int] | None = None,
 ) -> tuple[ExtractorVersion, int]:
     """Run the extractor over the project's documents that lack its predictions.
 
     Returns the extractor version and how many documents were predicted.
     Each chunk is stored in its own transaction, so a stopped run resumes
-    where it left off.
+    where it left off. `ids` limits the run to those documents (a background
+    job's chunk): the command and the jobs share this one prediction path.
     """
     extractor = get_extractor(model_for(project, model))
     version = register_extractor(extractor)
     labels = {label.name: label for label in project.labels.all()}
-    todo = list(
-        project.documents.exclude(predictions__extractor=version).order_by("order", "id").values_list("id", flat=True)
-    )
+    documents = project.documents if ids is None else project.documents.filter(id__in=list(ids))
+    todo = list(documents.exclude(predictions__extractor=version).order_by("order", "id").values_list("id", flat=True))
     done = 0
     for begin in range(0, len(todo), chunk_size):
         documents = list(Document.objects.filter(id__in=todo[begin : begin + chunk_size]).only("id", "text"))
