@@ -112,23 +112,36 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# Connections outlive a request (a new one per request was most of an API call on PostgreSQL):
+# PostgreSQL takes them from a pool per process (Django's psycopg pool, DB_POOL_SIZE at most; DB_POOL=0
+# keeps one connection per thread instead, for CONN_MAX_AGE seconds, checked before reuse); SQLite
+# keeps its connection (CONN_MAX_AGE unset: for good).
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+_DB = DATABASES["default"]
+_DB["CONN_HEALTH_CHECKS"] = True
+if _DB["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while a long import writes; IMMEDIATE makes
     # write transactions take the lock at BEGIN instead of failing half-way
     # (Django's "transaction_mode" option: atomic() begins with BEGIN IMMEDIATE).
     # A writer that finds the database locked waits up to SQLITE_BUSY_TIMEOUT
     # seconds (sqlite3's busy handler) before "database is locked".
-    DATABASES["default"]["OPTIONS"] = {
+    _DB["CONN_MAX_AGE"] = int(os.environ["CONN_MAX_AGE"]) if os.environ.get("CONN_MAX_AGE") else None
+    _DB["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "60")),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif _DB["ENGINE"] == "django.db.backends.postgresql" and _env_bool("DB_POOL", True):
+    # A connection goes back to the pool at the end of each request (and of each task); a thread
+    # waits up to DB_POOL_TIMEOUT seconds for one when all DB_POOL_SIZE are in use.
+    _DB["CONN_MAX_AGE"] = 0
+    _DB.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
+else:
+    _DB["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
