@@ -9,9 +9,10 @@ each bad record's FormatError and reading goes on; `report(record, span,
 reason)` hears of each span a format cannot hold. `FORMATS` names them.
 """
 
+import importlib
 import json
+from collections.abc import Mapping
 
-from . import brat, conll, docbin, doccano, jsonl, labelstudio, prodigy, txt
 from .records import FormatError, Record, Span, check_spans
 
 
@@ -29,17 +30,45 @@ class Variant:
         return self._module.dump(records, **self._options, **kwargs)
 
 
-FORMATS = {
-    "jsonl": jsonl,
-    "txt": txt,
-    "prodigy": prodigy,
-    "spacy": docbin,
-    "conll": conll,
-    "doccano": doccano,
-    "doccano-entities": Variant(doccano, shape="entities"),
-    "labelstudio": labelstudio,
-    "brat": brat,
-}
+class _Registry(Mapping):
+    """The format modules by name, each imported the first time it is asked for.
+
+    spaCy's DocBin format imports spaCy (about a second and 60 MB): a web
+    process or a command that never reads or writes that format should not
+    pay for it.
+    """
+
+    def __init__(self, entries: dict[str, tuple[str, dict]]):
+        self._entries = entries
+        self._loaded: dict = {}
+
+    def __getitem__(self, name):
+        if name not in self._loaded:
+            module_name, options = self._entries[name]
+            module = importlib.import_module(f"{__name__}.{module_name}")
+            self._loaded[name] = Variant(module, **options) if options else module
+        return self._loaded[name]
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self):
+        return len(self._entries)
+
+
+FORMATS = _Registry(
+    {
+        "jsonl": ("jsonl", {}),
+        "txt": ("txt", {}),
+        "prodigy": ("prodigy", {}),
+        "spacy": ("docbin", {}),
+        "conll": ("conll", {}),
+        "doccano": ("doccano", {}),
+        "doccano-entities": ("doccano", {"shape": "entities"}),
+        "labelstudio": ("labelstudio", {}),
+        "brat": ("brat", {}),
+    }
+)
 IMPORT_FORMATS = ["txt", "jsonl", "prodigy", "spacy", "conll", "doccano", "labelstudio", "brat"]
 EXPORT_FORMATS = ["jsonl", "prodigy", "spacy", "conll", "doccano", "doccano-entities", "labelstudio", "brat"]
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..db.bulk import insert_predictions
-from ..extraction import load_extractor
+from .. import extraction
 from ..models import Document, ExtractorVersion, Label, Prediction, Project
 
 
@@ -43,7 +43,7 @@ def _load(name: str):
         trained = load_trained(name)
         if trained is not None:
             return trained
-    return load_extractor(name, cache=False)
+    return extraction.load_extractor(name, cache=False)
 
 
 def model_for(project: Project, model: str | None = None) -> str | None:
