@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import roles
+
 
 def content_hash(text: str) -> str:
     """Return the hash that identifies a text within a project (same text, same document)."""
@@ -87,10 +89,7 @@ class Project(models.Model):
 class Membership(models.Model):
     """A user's role in a project; a user sees only the projects they belong to."""
 
-    class Role(models.TextChoices):
-        MANAGER = "manager", "Manager"
-        ANNOTATOR = "annotator", "Annotator"
-        REVIEWER = "reviewer", "Reviewer"
+    Role = roles.Role
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -268,14 +267,8 @@ class Annotation(models.Model):
     one table lets the same editor, versioning and log serve both.
     """
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        SKIPPED = "skipped", "Skipped"
-
-    class Kind(models.TextChoices):
-        ANNOTATION = "annotation", "Annotation"
-        REVIEW = "review", "Review"
+    Status = roles.AnnotationStatus
+    Kind = roles.AnnotationKind
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An app error (annotator.errors) raised by a page: its message in the page, with its status.
+    "annotator.middleware.AppErrorMiddleware",
     # Last, as django-axes asks: turns a lockout into the lockout page (or JSON under /api/).
     "axes.middleware.AxesMiddleware",
 ]
@@ -286,6 +288,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "PAGE_SIZE": 50,
+    # An app error (annotator.errors) answers with its own status and {"detail": ...}.
+    "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
 }
 
 # A push of 1,000 documents (the API's limit per request) is megabytes of JSON.

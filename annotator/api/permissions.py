@@ -8,16 +8,15 @@ annotations (never anyone else's spans, never the gold).
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from rest_framework import generics, views
+from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
-from .. import selectors
-from ..models import Membership
+from ..roles import OVERSEERS, Role
+from ..selectors.access import ensure_role, project_for, role_of
 
-MANAGER = Membership.Role.MANAGER
-REVIEWER = Membership.Role.REVIEWER
-ANNOTATOR = Membership.Role.ANNOTATOR
-OVERSEERS = (MANAGER, REVIEWER)
+MANAGER = Role.MANAGER
+REVIEWER = Role.REVIEWER
+ANNOTATOR = Role.ANNOTATOR
 
 
 class ApiAuth:
@@ -43,13 +42,13 @@ class ProjectScoped(ApiAuth):
         for name, value in request.query_params.items():
             if "\x00" in value:  # no database compares text with a NUL in it
                 raise ValidationError({name: "NUL characters are not allowed"})
-        self.project = selectors.project_for(request.user, kwargs["slug"])
-        self.role = selectors.role_of(request.user, self.project)
+        self.project = project_for(request.user, kwargs["slug"])
+        self.role = role_of(request.user, self.project)
         allowed = self.roles
         if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_roles is not None:
             allowed = self.write_roles
         if allowed is not None:
-            selectors.ensure_role(request.user, self.project, *allowed)
+            ensure_role(request.user, self.project, *allowed)
 
     @property
     def overseer(self) -> bool:
@@ -63,8 +62,4 @@ class ProjectScoped(ApiAuth):
 
 
 class APIView(ProjectScoped, generics.GenericAPIView):
-    pass
-
-
-class PlainAPIView(ApiAuth, views.APIView):
     pass

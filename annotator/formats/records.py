@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import BadInput
 
-class FormatError(ValueError):
+
+class FormatError(BadInput):
     """Bad input, with where it is: "file:line: field 'x': what is wrong".
 
     `line` is 1-based, None when the problem concerns the whole file.

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .. import states
+from .access import role_of
 from ..formats import Record, Span
 from ..models import (
     Annotation,
@@ -38,24 +38,6 @@ def projects_for(user):
     if not user.is_superuser:
         projects = projects.filter(memberships__user=user)
     return projects.annotate(document_count=Count("documents", distinct=True)).order_by("name")
-
-
-def project_for(user, slug: str) -> Project:
-    """The project `slug` if the user may see it; 404 otherwise (not 403: its existence is not told)."""
-    project = Project.objects.filter(slug=slug).first()
-    if project is None or not (user.is_superuser or Membership.objects.filter(project=project, user=user).exists()):
-        raise Http404("No such project.")
-    return project
-
-
-def role_of(user, project: Project) -> str | None:
-    if user.is_superuser:
-        return Membership.Role.MANAGER
-    return Membership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
-
-
-def can_manage(user, project: Project) -> bool:
-    return role_of(user, project) == Membership.Role.MANAGER
 
 
 def labels_of(project: Project) -> list[Label]:
@@ -310,14 +292,6 @@ def annotation_of(user, project: Project, pk: int) -> Annotation:
     if annotation is None:
         raise Http404("No such annotation of yours.")
     return annotation
-
-
-def ensure_role(user, project: Project, *roles: str) -> str:
-    """Return the user's role if it is one of `roles`; refuse with 403 otherwise."""
-    role = role_of(user, project)
-    if role not in roles:
-        raise PermissionDenied(f"This needs the role {' or '.join(roles)} in {project.name}.")
-    return role
 
 
 def model_items(document: Document) -> list:

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ..errors import Conflict
 from ..models import Annotation, Document, Project
 from .editing import start_annotation
 
@@ -123,7 +124,7 @@ def claim_next(project: Project, user) -> Document | None:
         return None
 
 
-class ClaimRefused(ValueError):
+class ClaimRefused(Conflict):
     """A document the user asked for by id has all its annotators already."""
 
 

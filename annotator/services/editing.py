@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .. import offsets, selectors
 from ..adjudication import Item
+from ..errors import Refused, Stale
 from ..models import (
     Annotation,
     AnnotationSpan,
@@ -27,7 +28,7 @@ from . import gold
 Origin = AnnotationSpan.Origin
 Action = EditEvent.Action
 
-class EditRefused(ValueError):
+class EditRefused(Refused):
     """An edit that cannot be applied as asked (overlap, outside the text, unknown label)."""
 
 
@@ -37,15 +38,15 @@ SUBMITTED = (
 )
 
 
-class StaleEdit(Exception):
+class StaleEdit(Stale):
     """The annotation changed since the client last saw it; nothing was written."""
 
     def __init__(self, current_version: int):
-        self.current_version = current_version
         super().__init__(
             f"This annotation was changed elsewhere (another tab or session) since this page loaded; "
             f"it is now at version {current_version}. Your change was not applied: reload to see the "
-            f"current spans."
+            f"current spans.",
+            current_version,
         )
 
 

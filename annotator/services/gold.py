@@ -26,13 +26,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from ..adjudication import Diff, Item, diff
 from ..db.bulk import insert_rows, prepared
+from ..errors import Refused
 from ..models import Document, GoldChange, GoldRevision, GoldSpan, Project
 
 How = GoldRevision.How
 ADD, REMOVE = GoldChange.ADD, GoldChange.REMOVE
 
 
-class GoldRefused(ValueError):
+class GoldRefused(Refused):
     """A gold change that cannot be written as asked (an unknown label, a revision that does not exist)."""
 
 

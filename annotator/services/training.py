@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from ..errors import Refused
 from ..evaluation.schemes import evaluate
 from ..extraction import training as pure
 from ..models import (
@@ -45,7 +46,7 @@ from . import prediction
 logger = logging.getLogger(__name__)
 
 
-class TrainingRefused(ValueError):
+class TrainingRefused(Refused):
     """A training or promotion that cannot be done as asked (too little gold, an unknown version)."""
 
 

@@ -2,7 +2,8 @@
 
 from django import template
 
-from .. import selectors
+from ..roles import OVERSEERS, Role
+from ..selectors.access import role_of
 
 register = template.Library()
 
@@ -26,7 +27,7 @@ def project_menu(context, project) -> dict:
     """The role of the signed-in user in `project` (one query) and the section of the current page."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    role = selectors.role_of(user, project) if user is not None and user.is_authenticated else None
+    role = role_of(user, project) if user is not None and user.is_authenticated else None
     match = getattr(request, "resolver_match", None)
     section = SECTIONS.get(match.url_name if match else "", "")
-    return {"role": role, "section": section, "overseer": role in ("manager", "reviewer"), "manager": role == "manager"}
+    return {"role": role, "section": section, "overseer": role in OVERSEERS, "manager": role == Role.MANAGER}

@@ -12,7 +12,6 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -20,10 +19,10 @@ from .. import scoring, selectors
 from ..evaluation import display
 from ..evaluation.matching import KINDS
 from ..evaluation.schemes import SCHEMES
-from ..models import Membership
+from ..roles import OVERSEERS
+from .access import project_page
 
 PAGE_SIZE = 10
-SEE_GOLD = (Membership.Role.MANAGER, Membership.Role.REVIEWER)
 SCHEME_NAMES = {
     "strict": "Strict (label and extent)",
     "exact": "Exact (extent, any label)",
@@ -113,12 +112,9 @@ def _error_browser(project, scored, kind: str, label: str, page: int) -> dict:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def evaluation(request, slug):
+@project_page(*OVERSEERS, refusal="Only managers and reviewers see the evaluation: it shows the gold.")
+def evaluation(request, *, project, role):
     """The page (GET: reads only, stores nothing); POST keeps the current version's scores in the history."""
-    project = selectors.project_for(request.user, slug)
-    role = selectors.role_of(request.user, project)
-    if role not in SEE_GOLD:
-        raise PermissionDenied("Only managers and reviewers see the evaluation: it shows the gold.")
 
     labels = selectors.labels_of(project)
     names = [label.name for label in labels]

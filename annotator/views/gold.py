@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import offsets, selectors
-from .review import Shown
+from ..roles import OVERSEERS
+from ..selectors import documents as doclist
 from ..services import gold
-
-OVERSEERS = ("manager", "reviewer")
+from .access import project_page
+from .conflicts import Shown
 
 
 def _number(value) -> int | None:
@@ -25,9 +26,8 @@ def _number(value) -> int | None:
 
 
 @require_GET
-def gold_page(request, slug, pk):
-    project = selectors.project_for(request.user, slug)
-    role = selectors.ensure_role(request.user, project, *OVERSEERS)
+@project_page(*OVERSEERS)
+def gold_page(request, pk, *, project, role):
     document = selectors.document_in(project, pk)
     colors = {label.name: label.color for label in selectors.labels_of(project)}
     items = gold.current_items(document)
@@ -47,7 +47,7 @@ def gold_page(request, slug, pk):
         return {"label": item.label, "text": text[item.start : item.end], "start": item.start, "end": item.end,
                 "color": colors.get(item.label, "#888888")}
 
-    position, total = selectors.neighbours(document)
+    position, total = doclist.neighbours(document)
     context = {
         "project": project,
         "document": document,
@@ -73,10 +73,9 @@ def gold_page(request, slug, pk):
 
 
 @require_POST
-def gold_restore(request, slug, pk):
+@project_page(*OVERSEERS)
+def gold_restore(request, pk, *, project, role):
     """Make an earlier revision the current gold again, as a new revision."""
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, *OVERSEERS)
     document = selectors.document_in(project, pk)
     number = _number(request.POST.get("revision"))
     try:

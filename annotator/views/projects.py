@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import listing, selectors, services, states
+from ..selectors import dashboards
+from ..selectors import documents as doclist
 from ..forms import AccountForm, LabelForm, MemberForm, ProjectSettingsForm
 from ..models import Label, Membership
-
-MANAGER = Membership.Role.MANAGER
-REVIEWER = Membership.Role.REVIEWER
+from ..roles import OVERSEERS, Role
+from .access import project_page
 
 
 @require_GET
@@ -20,13 +23,10 @@ def project_list(request):
 
 
 @require_GET
-def project_detail(request, slug):
-    """The documents of a project: all of them with their state for managers and reviewers,
-    only their own for annotators (who work blind and never see the gold)."""
-    project = selectors.project_for(request.user, slug)
-    role = selectors.role_of(request.user, project)
-    overseer = role in (MANAGER, REVIEWER)
-    rows = selectors.document_rows(project, request.user, everyone=overseer)
+@project_page()
+def project_detail(request, *, project, role):
+    """A project's overview: progress, documents by state (overseers) and the way to the document list."""
+    overseer = role in OVERSEERS
     return render(
         request,
         "annotator/project_detail.html",
@@ -34,49 +34,56 @@ def project_detail(request, slug):
             "project": project,
             "role": role,
             "overseer": overseer,
-            "rows": rows,
-            "progress": selectors.progress_of(project, request.user),
+            "progress": dashboards.progress_of(project, request.user),
+            "states": _state_rows(project) if overseer else None,
             "extractor": selectors.latest_extractor(project),
             "labels": selectors.labels_of(project),
-            "can_manage": role == MANAGER,
+            "can_manage": role == Role.MANAGER,
         },
     )
 
 
 @require_GET
-def dashboard(request, slug):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER, REVIEWER)
-    return render(request, "annotator/dashboard.html", {"project": project, "board": selectors.dashboard(project)})
+@project_page(*OVERSEERS)
+def dashboard(request, *, project, role):
+    return render(request, "annotator/dashboard.html", {"project": project, "board": dashboards.dashboard(project)})
+
+
+def _state_rows(project):
+    """(state, its name, documents) for the project page, counted by grouped queries."""
+    counts = dashboards.state_counts(project)
+    return [(key, states.LABELS[key], counts[key]) for key in states.ORDER]
 
 
 @require_GET
-def step_document(request, slug, pk, direction):
-    """Previous / next document in the list the user came from (`?in=review`: the review list)."""
-    project = selectors.project_for(request.user, slug)
+@project_page()
+def step_document(request, pk, direction, *, project, role):
+    """Previous / next document in the list the user came from (`?in=review`: the review list, overseers only)."""
     document = selectors.document_in(project, pk)
     among = "review" if request.GET.get("in") == "review" else "documents"
-    if among == "review":
-        selectors.ensure_role(request.user, project, MANAGER, REVIEWER)
-    target = selectors.adjacent_document(document, request.user, direction, among=among)
+    if among == "review" and role not in OVERSEERS:
+        raise PermissionDenied("Only managers and reviewers see the review list.")
+    query = listing.parse(request.GET, states=states.ORDER)
+    target = doclist.adjacent(project, request.user, role, document, direction, query, among=among)
     if target is None:
         where = "review list" if among == "review" else "list"
         messages.info(request, f"This is the {'last' if direction > 0 else 'first'} document of the {where}.")
         target = document
-    return redirect("review" if among == "review" else "annotate", slug=project.slug, pk=target.pk)
+    # The list's query string goes along, so the next step walks the same filtered, sorted list.
+    target_url = reverse("review" if among == "review" else "annotate", args=[project.slug, target.pk])
+    return redirect(target_url + query.url(after=None, before=None))
 
 
 @require_http_methods(["GET", "POST"])
-def settings_page(request, slug):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
+@project_page(Role.MANAGER)
+def settings_page(request, *, project, role):
     form = ProjectSettingsForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         form.save()
         if {"work_order", "random_seed"} & set(form.changed_data):
             services.reset_work_order(project)
         messages.success(request, "Settings saved.")
-        return redirect("project_settings", slug=slug)
+        return redirect("project_settings", slug=project.slug)
     status = 422 if request.method == "POST" else 200
     return render(request, "annotator/settings.html", _settings_context(project, form=form), status=status)
 
@@ -103,9 +110,8 @@ def _settings_context(project, **forms):
 
 
 @require_POST
-def label_save(request, slug, label_id=None):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
+@project_page(Role.MANAGER)
+def label_save(request, label_id=None, *, project, role):
     label = get_object_or_404(Label, pk=label_id, project=project) if label_id else None
     old_name = label.name if label else None
     form = LabelForm(request.POST, instance=label, project=project, prefix=f"label-{label_id}" if label_id else None)
@@ -115,41 +121,38 @@ def label_save(request, slug, label_id=None):
             messages.success(request, f"Label {old_name} renamed {form.instance.name}: its spans follow.")
         else:
             messages.success(request, f"Label {form.instance.name} saved.")
-        return redirect("project_settings", slug=slug)
+        return redirect("project_settings", slug=project.slug)
     forms = {"editing": form} if label else {"label_form": form}
     return render(request, "annotator/settings.html", _settings_context(project, **forms), status=422)
 
 
 @require_POST
-def label_delete(request, slug, label_id):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
+@project_page(Role.MANAGER)
+def label_delete(request, label_id, *, project, role):
     label = get_object_or_404(Label, pk=label_id, project=project)
     try:
         services.delete_label(label)
         messages.success(request, f"Label {label.name} deleted.")
     except ValueError as error:
         messages.error(request, str(error))
-    return redirect("project_settings", slug=slug)
+    return redirect("project_settings", slug=project.slug)
 
 
 @require_POST
-def member_save(request, slug):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
+@project_page(Role.MANAGER)
+def member_save(request, *, project, role):
     form = MemberForm(request.POST)
     if form.is_valid():
         services.add_member(project, form.cleaned_data["user"], form.cleaned_data["role"])
         messages.success(request, f"{form.cleaned_data['username']} is now {form.cleaned_data['role']}.")
-        return redirect("project_settings", slug=slug)
+        return redirect("project_settings", slug=project.slug)
     return render(request, "annotator/settings.html", _settings_context(project, member_form=form), status=422)
 
 
 @require_POST
-def account_create(request, slug):
+@project_page(Role.MANAGER)
+def account_create(request, *, project, role):
     """A manager makes a new user account (temporary password, Django's validators) and adds it with a role."""
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
     form = AccountForm(request.POST)
     if form.is_valid():
         user = form.save()
@@ -159,18 +162,17 @@ def account_create(request, slug):
             f"Account {user.username} made and added as {form.cleaned_data['role']}. "
             "Give them the temporary password; they can log in at once.",
         )
-        return redirect("project_settings", slug=slug)
+        return redirect("project_settings", slug=project.slug)
     return render(request, "annotator/settings.html", _settings_context(project, account_form=form), status=422)
 
 
 @require_POST
-def member_remove(request, slug, member_id):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
+@project_page(Role.MANAGER)
+def member_remove(request, member_id, *, project, role):
     membership = get_object_or_404(Membership, pk=member_id, project=project)
     if membership.user == request.user:
         messages.error(request, "You cannot remove yourself; ask another manager.")
     else:
         services.remove_member(project, membership.user)
         messages.success(request, f"{membership.user.username} removed from the project.")
-    return redirect("project_settings", slug=slug)
+    return redirect("project_settings", slug=project.slug)

@@ -16,14 +16,15 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import names, selectors, services
 from ..formats import EXPORT_FORMATS
 from ..models import Membership, TaskRun
+from ..selectors import access
 
 MANAGER = Membership.Role.MANAGER
 REVIEWER = Membership.Role.REVIEWER
 
 
 def _run(request, slug, pk) -> tuple:
-    project = selectors.project_for(request.user, slug)
-    role = selectors.role_of(request.user, project)
+    project = access.project_for(request.user, slug)
+    role = access.role_of(request.user, project)
     run = services.runs_visible_to(request.user, project, role).filter(pk=pk).first()
     if run is None:
         raise Http404("No such task.")
@@ -32,8 +33,8 @@ def _run(request, slug, pk) -> tuple:
 
 @require_GET
 def task_list(request, slug):
-    project = selectors.project_for(request.user, slug)
-    role = selectors.role_of(request.user, project)
+    project = access.project_for(request.user, slug)
+    role = access.role_of(request.user, project)
     runs = list(services.runs_visible_to(request.user, project, role)[:50])
     return render(
         request,
@@ -73,8 +74,8 @@ def task_download(request, slug, pk):
 
 @require_POST
 def task_predict(request, slug):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
+    project = access.project_for(request.user, slug)
+    access.ensure_role(request.user, project, MANAGER)
     run = services.start_prediction(project, request.user)
     messages.success(request, "Prediction started: documents without the current extractor's suggestions get them.")
     return redirect("task_detail", slug=project.slug, pk=run.pk)
@@ -82,8 +83,8 @@ def task_predict(request, slug):
 
 @require_POST
 def task_export(request, slug):
-    project = selectors.project_for(request.user, slug)
-    selectors.ensure_role(request.user, project, MANAGER)
+    project = access.project_for(request.user, slug)
+    access.ensure_role(request.user, project, MANAGER)
     post = request.POST
     # A model or annotator of another project is "not found", like one that does not exist.
     model, annotator = post.get("model") or None, post.get("annotator") or None
@@ -108,8 +109,8 @@ def task_export(request, slug):
 
 @require_POST
 def task_evaluate(request, slug):
-    project = selectors.project_for(request.user, slug)
-    if selectors.role_of(request.user, project) not in (MANAGER, REVIEWER):
+    project = access.project_for(request.user, slug)
+    if access.role_of(request.user, project) not in (MANAGER, REVIEWER):
         raise PermissionDenied("Only managers and reviewers see the evaluation: it shows the gold.")
     model = request.POST.get("model") or None
     if model and names.version_in(project, model) is None:

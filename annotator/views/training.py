@@ -9,7 +9,6 @@ number of documents (the scores are stored on each training).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -18,19 +17,15 @@ from .. import selectors
 from ..evaluation import display
 from ..evaluation.schemes import SCHEMES
 from .evaluation import SCHEME_NAMES
-from ..models import ExtractorVersion, Membership, TaskRun, TrainingRun
+from ..models import ExtractorVersion, TaskRun, TrainingRun
+from ..roles import OVERSEERS, Role
+from ..jobs import start
+from ..jobs import training as training_runs
 from ..services import training
+from .access import project_page
 
-MANAGER = Membership.Role.MANAGER
-SEE = (Membership.Role.MANAGER, Membership.Role.REVIEWER)
-
-
-def _project(request, slug, roles=SEE):
-    project = selectors.project_for(request.user, slug)
-    role = selectors.role_of(request.user, project)
-    if role not in roles:
-        raise PermissionDenied("Only managers and reviewers see the training page: it shows scores on the gold.")
-    return project, role
+MANAGER = Role.MANAGER
+SEE_REFUSAL = "Only managers and reviewers see the training page: it shows scores on the gold."
 
 
 def _f1(results: dict | None, scheme: str = "strict") -> float | None:
@@ -79,8 +74,8 @@ def _curve(points: list[dict], colors: dict[str, str]) -> dict | None:
 
 
 @require_GET
-def training_page(request, slug):
-    project, role = _project(request, slug)
+@project_page(*OVERSEERS, refusal=SEE_REFUSAL)
+def training_page(request, *, project, role):
     if request.GET.get("progress"):
         run = TaskRun.objects.filter(project=project, kind=TaskRun.Kind.TRAIN, pk=request.GET["progress"]).first()
         if run is None:
@@ -135,8 +130,8 @@ def training_page(request, slug):
 
 
 @require_POST
-def training_start(request, slug):
-    project, _ = _project(request, slug, roles=(MANAGER,))
+@project_page(MANAGER)
+def training_start(request, *, project, role):
     post = request.POST
     try:
         dev_fraction = float(post.get("dev_fraction") or 0.2)
@@ -145,7 +140,7 @@ def training_start(request, slug):
         messages.error(request, "The dev fraction is a number between 0 and 1 and the seed a whole number.")
         return redirect("training", slug=project.slug)
     try:
-        training.start_training(
+        start.start_training(
             project,
             request.user,
             dev_fraction=dev_fraction,
@@ -161,12 +156,12 @@ def training_start(request, slug):
 
 
 @require_POST
-def training_cancel(request, slug, pk):
-    project, _ = _project(request, slug, roles=(MANAGER,))
+@project_page(MANAGER)
+def training_cancel(request, pk, *, project, role):
     run = TaskRun.objects.filter(project=project, pk=pk, kind=TaskRun.Kind.TRAIN).first()
     if run is None:
         raise Http404("No such training run.")
-    if training.cancel(run, request.user):
+    if training_runs.cancel(run, request.user):
         messages.success(request, "Training cancelled.")
     else:
         messages.error(request, "That training has finished already.")
@@ -174,8 +169,8 @@ def training_cancel(request, slug, pk):
 
 
 @require_POST
-def training_promote(request, slug):
-    project, _ = _project(request, slug, roles=(MANAGER,))
+@project_page(MANAGER)
+def training_promote(request, *, project, role):
     version = request.POST.get("version") or ""
     extractor = None
     if version:
@@ -183,7 +178,7 @@ def training_promote(request, slug):
         if extractor is None:
             raise Http404("No such trained version in this project.")
     try:
-        run = training.promote(project, extractor, request.user)
+        run = start.promote(project, extractor, request.user)
     except training.TrainingRefused as error:
         messages.error(request, str(error))
         return redirect("training", slug=project.slug)
@@ -193,8 +188,8 @@ def training_promote(request, slug):
 
 
 @require_POST
-def training_settings(request, slug):
-    project, _ = _project(request, slug, roles=(MANAGER,))
+@project_page(MANAGER)
+def training_settings(request, *, project, role):
     try:
         every = int(request.POST.get("retrain_every") or 0)
         if every < 0:

@@ -6,26 +6,27 @@ Thin: check the role, call one service, stream or redirect.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import names, selectors, services
+from .. import names, services
 from ..formats import EXPORT_FORMATS, FormatError
+from ..jobs import start
+from ..jobs.runs import RunRefused
+from ..roles import Role
+from .access import project_page
 
 
 @require_GET
-def export(request, slug):
+@project_page(Role.MANAGER, refusal="Only a project manager can export.")
+def export(request, *, project, role):
     """The export page (format, layer, model or annotator), and the download it asks for.
 
     The download is streamed as the layer is read, so it starts at once and
-    memory stays bounded. There is no progress bar in the page: that needs
-    the export to run as a background task.
+    memory stays bounded. For a progress bar and a file kept for later, the
+    tasks page starts the export as a background run (views.runs).
     """
-    project = selectors.project_for(request.user, slug)
-    if not selectors.can_manage(request.user, project):
-        raise PermissionDenied("Only a project manager can export.")
     if "format" not in request.GET:
         return render(request, "annotator/export.html", {"project": project, **services.export_choices(project)})
     fmt, layer = request.GET.get("format"), request.GET.get("layer", "gold")
@@ -53,21 +54,37 @@ def export(request, slug):
 
 
 @require_POST
-def import_upload(request, slug):
-    """Import an uploaded file into a layer (managers), then go back to the export page with the outcome.
+@project_page(Role.MANAGER, refusal="Only a project manager can import.")
+def import_upload(request, *, project, role):
+    """Start importing an uploaded file into a layer (managers); the run's page shows its progress and report.
 
-    The import runs within the request, all or nothing; long imports belong
-    to the command line (`manage.py import_docs`, with a progress bar) until
-    background tasks arrive.
+    The file is stored and read by a task worker (jobs.imports): checked
+    whole first, so a bad file stores nothing and the run's page says
+    `file:line: field: what is wrong`.
     """
-    project = selectors.project_for(request.user, slug)
-    if not selectors.can_manage(request.user, project):
-        raise PermissionDenied("Only a project manager can import.")
     upload = request.FILES.get("file")
-    back = redirect("export", slug=project.slug)
     if upload is None:
         messages.error(request, "Choose a file to import.")
-        return back
+        return redirect("export", slug=project.slug)
+    post = request.POST
+    try:
+        run = start.start_import(
+            project,
+            request.user,
+            upload,
+            fmt=post.get("format") or "auto",
+            layer=post.get("layer") or "gold",
+            model=post.get("model") or None,
+            annotator=post.get("annotator") or None,
+            skip_invalid=bool(post.get("skip_invalid")),
+            offsets=post.get("offsets") or None,
+            overlaps=post.get("overlaps") or None,
+            empty_is_gold=bool(post.get("empty_is_gold")),
+        )
+    except (FormatError, RunRefused) as error:
+        messages.error(request, f"{error} Nothing from {upload.name} was stored.")
+        return redirect("export", slug=project.slug)
+    return redirect("task_detail", slug=project.slug, pk=run.pk)
     post = request.POST
     try:
         result = services.import_upload(
