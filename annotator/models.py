@@ -601,3 +601,37 @@ class TrainingRun(models.Model):
 
     def __str__(self):
         return f"Training {self.pk} of {self.project} ({self.extractor_id or 'unfinished'})"
+
+
+class ScoreSnapshot(models.Model):
+    """Numbers too heavy for a request (agreement, an evaluation, spans per label), stored by a background run.
+
+    `basis` says what they were computed from (selectors.dashboards.basis:
+    the newest gold revision, edit and prediction ids, the documents' count,
+    the labels); a page compares it with the current basis to tell the
+    numbers' age and whether they are out of date. One row per project,
+    kind and subject (the extractor version of an evaluation; empty
+    otherwise): a new computation replaces it.
+    """
+
+    class Kind(models.TextChoices):
+        EVALUATION = "evaluation", "Evaluation"
+        AGREEMENT = "agreement", "Agreement"
+        LABELS = "labels", "Spans per label"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="score_snapshots")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    subject = models.CharField(max_length=150, blank=True)
+    basis = models.CharField(max_length=500)
+    documents = models.PositiveIntegerField(default=0, help_text="How many documents the numbers were computed from.")
+    results = models.JSONField(default=dict)
+    seconds = models.FloatField(default=0.0, help_text="How long the computation took.")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind", "subject"], name="scoresnapshot_one_per_subject")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.project} ({self.subject or 'all'}, {self.computed_at:%Y-%m-%d %H:%M})"

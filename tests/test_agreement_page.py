@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotator import selectors
+from annotator.selectors import dashboards
 from annotator.models import Annotation, AnnotationSpan
 
 from .conftest import make_document
@@ -30,7 +30,7 @@ def vector(project, make_user):
 
 
 def test_eval_vector_numbers(vector, project):
-    result = selectors.project_agreement(project)
+    result = dashboards.project_agreement(project)
     (pair,) = result["pairs"]
     assert pair["documents"] == 1
     assert pair["f1_strict"] == pytest.approx(0.25)

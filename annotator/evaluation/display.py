@@ -76,17 +76,19 @@ class Piece:
     tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, note) shown after the piece
 
 
-def pieces(text: str, outcomes: list[Outcome]) -> list[Piece]:
-    """Cut `text` at every boundary of the outcomes; each piece knows what covers it.
+def pieces(text: str, outcomes: list[Outcome], window: tuple[int, int] | None = None) -> list[Piece]:
+    """Cut `text` (or its `window`, start and end) at every boundary of the outcomes; each piece knows
+    what covers it.
 
     Where outcomes overlap (a missed gold span under a prediction paired with
     another one), the earlier outcome colours the piece; both notes are shown.
     """
-    cuts = {0, len(text)}
+    low, high = window if window is not None else (0, len(text))
+    cuts = {low, high}
     for outcome in outcomes:
         for span in (outcome.gold, outcome.pred):
             if span is not None:
-                cuts.update((max(0, min(span[1], len(text))), max(0, min(span[2], len(text)))))
+                cuts.update((max(low, min(span[1], high)), max(low, min(span[2], high))))
     cuts = sorted(cuts)
     result = [Piece(text[a:b]) for a, b in zip(cuts, cuts[1:])]
     starts = cuts[:-1]
@@ -106,6 +108,69 @@ def pieces(text: str, outcomes: list[Outcome]) -> list[Piece]:
             piece.pred |= in_pred
         result[last].tags.append((outcome.kind, tag_of(outcome)))
     return [p for p in result if p.text or p.tags]
+
+
+# ---------------------------------------------------------------- excerpts around errors
+
+# Characters of context on each side of an outcome, widened to whole words; never across a paragraph.
+CONTEXT = 60
+
+
+@dataclass
+class Excerpt:
+    """A stretch of a document around one or more outcomes, cut into pieces; `start`/`end` in the text."""
+
+    start: int
+    end: int
+    pieces: list[Piece]
+    cut_before: bool  # text left out before it (drawn as …)
+    cut_after: bool
+
+
+def _excerpt_start(text: str, at: int, context: int) -> int:
+    """Where an excerpt before offset `at` starts: about `context` characters back, at a word's start,
+    after the last line break in between."""
+    begin = max(0, at - context)
+    head = text[begin:at]
+    newline = max(head.rfind("\n"), -1)
+    if newline >= 0:
+        return begin + newline + 1
+    if begin == 0:
+        return 0
+    space = next((i for i, c in enumerate(head) if c.isspace()), None)
+    return begin + space + 1 if space is not None else at
+
+
+def _excerpt_end(text: str, at: int, context: int) -> int:
+    """Where an excerpt after offset `at` ends: about `context` characters on, at a word's end,
+    before the first line break in between."""
+    end = min(len(text), at + context)
+    tail = text[at:end]
+    newline = tail.find("\n")
+    if newline >= 0:
+        return at + newline
+    if end == len(text):
+        return end
+    space = next((i for i in range(len(tail) - 1, -1, -1) if tail[i].isspace()), None)
+    return at + space if space is not None else at
+
+
+def excerpts(text: str, outcomes: list[Outcome], context: int = CONTEXT) -> list[Excerpt]:
+    """The outcomes in their context: a window of about `context` characters each side (whole words,
+    within the paragraph), windows that touch merged, each cut into pieces. Not the whole document."""
+    windows: list[list] = []
+    for outcome in sorted(outcomes, key=lambda o: (o.start, o.end)):
+        start = min(_excerpt_start(text, outcome.start, context), outcome.start)
+        end = max(_excerpt_end(text, outcome.end, context), outcome.end)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], end)
+            windows[-1][2].append(outcome)
+        else:
+            windows.append([start, end, [outcome]])
+    return [
+        Excerpt(start, end, pieces(text, found, (start, end)), start > 0, end < len(text))
+        for start, end, found in windows
+    ]
 
 
 # ---------------------------------------------------------------- charts

@@ -1,4 +1,4 @@
-"""Reads: what a user may see, the next document, spans of a layer, progress.
+"""Reads: what a user may see, the next document, spans of a layer (progress: selectors.dashboards).
 
 Every function runs a fixed number of queries, whatever the number of
 documents or spans (no queries in a loop).
@@ -28,9 +28,6 @@ from ..models import (
     Prediction,
     Project,
 )
-
-DONE_STATUSES = (Annotation.Status.SUBMITTED, Annotation.Status.SKIPPED)
-
 
 def projects_for(user):
     """The projects a user belongs to (all of them for a superuser)."""
@@ -113,26 +110,6 @@ def document_rows(project: Project, user, *, everyone: bool = True) -> list[Docu
     if not everyone:
         documents = documents.filter(Exists(mine))
     return [_row(d, d.my_status, d.my_spans) for d in documents.order_by("order", "id")]
-
-
-@dataclass
-class Progress:
-    total: int
-    done: int
-    gold: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
-
-
-def progress_of(project: Project, user) -> Progress:
-    """The user's documents done (of all in the project) and how many have gold."""
-    done = Annotation.objects.filter(
-        document__project=project, annotator=user, kind=Annotation.Kind.ANNOTATION, status__in=DONE_STATUSES
-    ).count()
-    gold = project.documents.filter(gold_at__isnull=False).count()
-    return Progress(total=project.documents.count(), done=done, gold=gold)
 
 
 def review_queue(project: Project) -> list[tuple[DocumentRow, bool]]:
@@ -303,111 +280,6 @@ def model_items(document: Document) -> list:
     if prediction is None:
         return []
     return [Item(s.start, s.end, s.label.name) for s in prediction.spans.select_related("label")]
-
-
-# ---------------------------------------------------------------- progress dashboard
-
-
-@dataclass
-class Dashboard:
-    states: dict[str, int]
-    submitted_of_k: list[tuple[int, int]]  # (n submitted, documents) for documents not yet reviewed
-    annotators: list[dict]
-    labels: list[dict]
-    k: int
-
-
-def dashboard(project: Project) -> Dashboard:
-    """Documents by state, work per annotator, spans per label: a fixed handful of queries."""
-    from statistics import median
-
-    counts = state_counts(project)
-    by_submitted = dict(
-        with_states(project, project.documents.all())
-        .filter(state=states.SUBMITTED)
-        .order_by()
-        .values("submitted")
-        .annotate(n=Count("pk"))
-        .values_list("submitted", "n")
-    )
-    board_states = {states.LABELS[key]: n for key, n in counts.items()}
-
-    work: dict[str, dict] = {}
-    annotations = Annotation.objects.filter(document__project=project, kind=Annotation.Kind.ANNOTATION).values_list(
-        "annotator__username", "status", "time_spent"
-    )
-    for username, status, seconds in annotations:
-        entry = work.setdefault(username, {"name": username, "submitted": 0, "draft": 0, "skipped": 0, "times": []})
-        entry[status] += 1
-        if status == Annotation.Status.SUBMITTED:
-            entry["times"].append(seconds)
-    annotators = []
-    for entry in sorted(work.values(), key=lambda e: e["name"]):
-        times = entry.pop("times")
-        entry["median_seconds"] = round(median(times)) if times else None
-        annotators.append(entry)
-
-    gold = dict(
-        GoldSpan.objects.filter(document__project=project).values("label__name").annotate(n=Count("id")).values_list("label__name", "n")
-    )
-    annotated = dict(
-        AnnotationSpan.objects.filter(
-            annotation__document__project=project,
-            annotation__kind=Annotation.Kind.ANNOTATION,
-            annotation__status=Annotation.Status.SUBMITTED,
-        )
-        .values("label__name")
-        .annotate(n=Count("id"))
-        .values_list("label__name", "n")
-    )
-    latest = latest_extractor(project)
-    predicted = (
-        dict(
-            PredictedSpan.objects.filter(prediction__extractor=latest, prediction__document__project=project)
-            .values("label__name")
-            .annotate(n=Count("id"))
-            .values_list("label__name", "n")
-        )
-        if latest
-        else {}
-    )
-    labels = [
-        {"label": label, "gold": gold.get(label.name, 0), "annotations": annotated.get(label.name, 0), "model": predicted.get(label.name, 0)}
-        for label in project.labels.all()
-    ]
-    return Dashboard(board_states, sorted(by_submitted.items()), annotators, labels, project.annotators_per_document)
-
-
-# ---------------------------------------------------------------- agreement
-
-
-def project_agreement(project: Project) -> dict:
-    """Inter-annotator agreement over the submitted annotations (three queries, then pure code)."""
-    from ..evaluation.agreement import agreement
-
-    annotations = list(
-        Annotation.objects.filter(
-            document__project=project, kind=Annotation.Kind.ANNOTATION, status=Annotation.Status.SUBMITTED
-        ).values_list("pk", "document_id", "annotator__username")
-    )
-    by_user: dict[str, dict[int, list]] = {}
-    owner = {}
-    for pk, document_id, username in annotations:
-        by_user.setdefault(username, {})[document_id] = []
-        owner[pk] = (username, document_id)
-    spans = AnnotationSpan.objects.filter(annotation_id__in=owner).values_list("annotation_id", "label__name", "start", "end")
-    for annotation_id, label, start, end in spans:
-        username, document_id = owner[annotation_id]
-        by_user[username][document_id].append((label, start, end))
-    documents = {d.pk: d for d in project.documents.filter(pk__in={d for _, d in owner.values()}).only("id", "title", "tokens", "external_id")}
-    result = agreement(
-        by_user,
-        tokens={pk: [tuple(t) for t in d.tokens] for pk, d in documents.items()},
-        labels=[label.name for label in project.labels.all()],
-    )
-    for entry in result["by_document"]:
-        entry["document"] = documents[entry["id"]]
-    return result
 
 
 def adjacent_document(document: Document, user, direction: int, *, among: str = "documents") -> Document | None:

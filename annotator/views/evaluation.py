@@ -1,14 +1,16 @@
 """The evaluation page: an extractor version against the gold, with pictures and an error browser.
 
-Thin: parse the query, call scoring, shape what the template draws. Only
-managers and reviewers see it (it shows the gold). The number of SQL
-queries does not grow with documents or spans. htmx requests for the error
-browser (filters, pages) get the `errors` partial only.
+Thin: parse the query, read the scores (selectors.dashboards: a snapshot a
+background run stored, or computed now in a small project), shape what the
+template draws. Only managers and reviewers see it (it shows the gold). The
+number of SQL queries does not grow with documents or spans, and a GET
+stores nothing. The error browser pages by keyset through the gold
+documents and shows excerpts around each error; htmx requests for it
+(filters, pages) get the `errors` partial only.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,12 +19,13 @@ from django.views.decorators.http import require_http_methods
 
 from .. import scoring, selectors
 from ..evaluation import display
-from ..evaluation.matching import KINDS
 from ..evaluation.schemes import SCHEMES
+from ..selectors import dashboards
+from ..jobs import start
+from ..services import scores
 from ..roles import OVERSEERS
 from .access import project_page
 
-PAGE_SIZE = 10
 SCHEME_NAMES = {
     "strict": "Strict (label and extent)",
     "exact": "Exact (extent, any label)",
@@ -30,13 +33,6 @@ SCHEME_NAMES = {
     "type": "Type (label, any overlap)",
     "unlabelled": "Unlabelled (extent only)",
 }
-
-
-def _page_number(value) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
 
 
 def _table(results: dict, scheme: str, labels: list[str], colors: dict[str, str] | None = None) -> list[dict]:
@@ -74,43 +70,6 @@ def _history(runs) -> dict:
     return {"chart": display.line_chart(points), "runs": list(reversed(runs))[:10]}
 
 
-def _error_browser(project, scored, kind: str, label: str, page: int) -> dict:
-    """The documents with outcomes that pass the filters, a page of them with their texts cut into pieces."""
-    shown = display.KIND_FILTERS[kind][1]
-    listed = []
-    for document in scored.gold.documents:
-        found = [o for o in scored.evaluation.outcomes.get(document["id"], []) if display.keep(o, shown, label)]
-        if found:
-            listed.append((document, found))
-    # Most outcomes first: that is where the rules fail most.
-    listed.sort(key=lambda item: (-len(item[1]), item[0]["order"], item[0]["id"]))
-    pages = max(1, -(-len(listed) // PAGE_SIZE))
-    page = min(page, pages)
-    chunk = listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    texts = scoring.documents_with_text([d["id"] for d, _ in chunk])
-    documents = []
-    for document, found in chunk:
-        stored = texts[document["id"]]
-        documents.append(
-            {
-                "document": stored,
-                "counts": [
-                    (k, n, display.KIND_NAMES[k])
-                    for k, n in sorted(Counter(o.kind for o in found).items(), key=lambda i: KINDS.index(i[0]))
-                ],
-                "pieces": display.pieces(stored.text, found),
-            }
-        )
-    return {
-        "documents": documents,
-        "matching": len(listed),
-        "page": page,
-        "pages": pages,
-        "previous": page - 1 if page > 1 else None,
-        "next": page + 1 if page < pages else None,
-    }
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @project_page(*OVERSEERS, refusal="Only managers and reviewers see the evaluation: it shows the gold.")
 def evaluation(request, *, project, role):
@@ -127,17 +86,9 @@ def evaluation(request, *, project, role):
     scheme = request.GET.get("scheme") if request.GET.get("scheme") in SCHEMES else "strict"
     kind = request.GET.get("kind") if request.GET.get("kind") in display.KIND_FILTERS else "errors"
     label = request.GET.get("label") if request.GET.get("label") in names else ""
-    gold = scoring.gold_of(project)
+    gold = dashboards.gold_counts(project)
     if request.method == "POST":
-        if current is None:
-            messages.error(request, "No extractor predictions to score.")
-        else:
-            scored = scoring.score(project, current, gold=gold, labels=names, store=True)
-            messages.success(request, f"Scores of {current.version} kept in the history (run {scored.run.pk}).")
-        target = redirect("evaluation", slug=project.slug)
-        if current is not None:
-            target["Location"] += "?" + urlencode({"model": current.version})
-        return target
+        return _keep_scores(request, project, current, gold)
 
     context = {
         "project": project,
@@ -155,27 +106,58 @@ def evaluation(request, *, project, role):
         "label": label,
         "gold": gold,
     }
-    if current is not None:
-        scored = scoring.score(project, current, gold=gold, labels=names, keep_outcomes=True, store=False)
-        context["scored"] = scored
-        context["errors"] = _error_browser(project, scored, kind, label, _page_number(request.GET.get("page")))
+    if current is not None and gold["gold"]:
+        kinds = display.KIND_FILTERS[kind][1]
+        context["errors"] = dashboards.error_page(project, current, names, kinds, label, request.GET.get("after"))
         if request.htmx:
             return render(request, "annotator/evaluation.html#errors", context)
-        results = scored.results
-        columns = results["labels"]
-        context.update(
-            results=results,
-            table=_table(results, scheme, columns, context["colors"]),
-            bars=display.bar_chart(
-                {name: results["schemes"][scheme]["per_label"][name] for name in columns}
-                | {"micro": results["schemes"][scheme]["micro"]}
-            ),
-            heat=display.heat_map(results["confusion"]),
-            overview=[(s, SCHEME_NAMES[s], results["schemes"][s]) for s in SCHEMES],
-        )
-        if compare is not None:
-            other = scoring.score(project, compare, gold=gold, labels=names, store=False)
-            columns_b = list(dict.fromkeys(columns + other.results["labels"]))
-            context.update(other=other, comparison=_compare(results, other.results, scheme, columns_b))
+        context.update(_scores(project, current, compare, gold, names, scheme, context["colors"]))
     context["history"] = _history(scoring.history(project))
     return render(request, "annotator/evaluation.html", context)
+
+
+def _scores(project, current, compare, gold, names, scheme, colors) -> dict:
+    """The scores of `current` (and `compare`) with their tables and charts: from a current snapshot,
+    computed now in a small project, or the last snapshot marked out of date."""
+    shown = dashboards.evaluation_shown(project, current, gold["gold"], names)
+    context = {"shown": shown}
+    results = shown.results
+    if results is None:
+        return context
+    columns = results["labels"]
+    context.update(
+        results=results,
+        unpredicted=results.get("gold_documents", results["documents"]) - results.get("predicted_documents", 0),
+        table=_table(results, scheme, columns, colors),
+        bars=display.bar_chart(
+            {name: results["schemes"][scheme]["per_label"][name] for name in columns}
+            | {"micro": results["schemes"][scheme]["micro"]}
+        ),
+        heat=display.heat_map(results["confusion"]),
+        overview=[(s, SCHEME_NAMES[s], results["schemes"][s]) for s in SCHEMES],
+    )
+    if compare is not None:
+        other = dashboards.evaluation_shown(project, compare, gold["gold"], names)
+        context["other"] = other
+        if other.results is not None:
+            context["other_unpredicted"] = other.results.get("gold_documents", 0) - other.results.get("predicted_documents", 0)
+            columns_b = list(dict.fromkeys(columns + other.results["labels"]))
+            context["comparison"] = _compare(results, other.results, scheme, columns_b)
+    return context
+
+
+def _keep_scores(request, project, current, gold):
+    """POST: keep the current version's scores in the history (and as the page's snapshot): at once in a
+    small project, by a background run in a large one."""
+    if current is None:
+        messages.error(request, "No extractor predictions to score.")
+    elif gold["gold"] <= dashboards.INLINE_LIMIT:
+        scored = scores.refresh_evaluation(project, current)
+        messages.success(request, f"Scores of {current.version} kept in the history (run {scored.run.pk}).")
+    else:
+        run = start.start_evaluation(project, request.user, model=current.version)
+        messages.success(request, f"Scoring {current.version} on {gold['gold']} gold documents in the background (task {run.pk}).")
+    target = redirect("evaluation", slug=project.slug)
+    if current is not None:
+        target["Location"] += "?" + urlencode({"model": current.version})
+    return target

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 
 from annotator import selectors, services, states
+from annotator.selectors import dashboards
 from annotator.adjudication import Item
 from annotator.formats import Record, Span
 from annotator.models import Annotation, Document, GoldChange, GoldRevision, Membership
@@ -268,7 +269,7 @@ class Workflow(RuleBasedStateMachine):
             )
             recount[state] += 1
         assert selectors.state_counts(self.project) == recount
-        board = selectors.dashboard(self.project)
+        board = dashboards.dashboard(self.project)
         assert board.states == {states.LABELS[key]: n for key, n in recount.items()}
         waiting = [row.document.pk for row, waits in selectors.review_queue(self.project) if waits]
         assert len(waiting) == recount[states.WAITING]

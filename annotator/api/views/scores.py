@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from ... import scoring, selectors, services
+from ...selectors import dashboards
 from .. import serializers as s
 from ..permissions import OVERSEERS, APIView
 from .common import ERRORS, accepted, valid
@@ -67,7 +68,7 @@ class Agreement(APIView):
 
     @extend_schema(responses={200: s.AgreementSerializer, **ERRORS})
     def get(self, request, slug):
-        result = selectors.project_agreement(self.project)
+        result = dashboards.project_agreement(self.project)
         return Response(
             {
                 "pairs": [_plain(pair) for pair in result["pairs"]],

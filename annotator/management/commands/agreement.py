@@ -1,6 +1,6 @@
 import json
 
-from annotator import selectors
+from annotator.selectors import dashboards
 from annotator.management.base import ProjectCommand
 
 PAIR_KEYS = ("f1_strict", "f1_unlabelled", "f1_overlap", "cohen_kappa")
@@ -18,7 +18,7 @@ class Command(ProjectCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
-        result = selectors.project_agreement(self.project(options))
+        result = dashboards.project_agreement(self.project(options))
         if options["json"]:
             out = {
                 "pairs": [_plain(p) for p in result["pairs"]],
