@@ -9,10 +9,15 @@ extractor does without it.
 """
 
 import importlib
-import importlib.util
-import sys
 
-_HOMES = {"Extractor": "pipeline", "load_extractor": "pipeline", "token_offsets": "tokens"}
+from ..lazy import lazy_module
+
+# Where each name lives (token offsets have one home, formats.tokens, with its one tokenizer cache).
+_HOMES = {
+    "Extractor": f"{__name__}.pipeline",
+    "load_extractor": f"{__name__}.pipeline",
+    "token_offsets": "annotator.formats.tokens",
+}
 # Submodules handed out as lazy modules: executed when one of their names is first used.
 _LAZY_MODULES = ("training",)
 
@@ -21,19 +26,8 @@ __all__ = ["Extractor", "load_extractor", "token_offsets"]
 
 def __getattr__(name: str):
     if name in _HOMES:
-        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+        return getattr(importlib.import_module(_HOMES[name]), name)
     if name in _LAZY_MODULES:
-        return _lazy_module(f"{__name__}.{name}")
+        return lazy_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-def _lazy_module(qualified: str):
-    """The module `qualified`, registered now and executed on first attribute use (importlib.util.LazyLoader)."""
-    module = sys.modules.get(qualified)
-    if module is None:
-        spec = importlib.util.find_spec(qualified)
-        spec.loader = importlib.util.LazyLoader(spec.loader)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)
-    return module

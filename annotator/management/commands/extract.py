@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.extraction import load_extractor
+from annotator import extraction
 from annotator.formats import FormatError, jsonl
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from django.conf import settings
 
-        extractor = self.trained(options["model"]) or load_extractor(options["model"] or settings.EXTRACTOR_MODEL)
+        extractor = self.trained(options["model"]) or extraction.load_extractor(options["model"] or settings.EXTRACTOR_MODEL)
         for warning in extractor.warnings:
             self.stderr.write(self.style.WARNING(warning))
         source = Path(options["input"])
