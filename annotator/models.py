@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import roles
@@ -184,12 +185,22 @@ class Document(models.Model):
     # gold unchanged. A submission after it puts the document back in the review queue (annotator.states).
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The import that brought the document (a file, an API push); None for documents older than batches.
+    batch = models.ForeignKey(
+        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["project", "content_hash"], name="document_unique_text"),
             models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
+        ]
+        # The document list's sorts, walked by keyset (selectors.documents): each is one index range.
+        indexes = [
+            models.Index(fields=["project", "order", "id"], name="document_project_order"),
+            models.Index(fields=["project", "uncertainty", "id"], name="document_project_uncertainty"),
+            models.Index(F("project"), Coalesce("gold_at", "created_at"), F("id"), name="document_project_updated"),
         ]
 
     def __str__(self):
@@ -202,6 +213,43 @@ class Document(models.Model):
                 raise ValidationError("A document's text is immutable: spans of every layer point into it.")
         self.content_hash = content_hash(self.text)
         super().save(*args, **kwargs)
+
+
+class ImportBatch(models.Model):
+    """One import (a file, an API push) that created documents: what the document list filters "imported batch" on."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_batches")
+    source = models.CharField(max_length=300, blank=True, help_text="What was imported (a file name, the API).")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Import {self.pk}" + (f" ({self.source})" if self.source else "") + f", {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Assignment(models.Model):
+    """A manager handing a document to a named annotator: “Start annotating” serves it to them first.
+
+    An assignment reserves nothing: the annotator still claims a slot when
+    they start (so a document never gets more than k annotations), and
+    removing or adding assignments never touches work already done.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "user"], name="assignment_unique_user")]
+        indexes = [models.Index(fields=["user", "document"], name="assignment_user_document")]
+
+    def __str__(self):
+        return f"{self.document_id} to {self.user_id}"
 
 
 class SpanBase(models.Model):

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .views import annotate as annotate_views
+from .views import documents as document_views
 from .views import evaluation as evaluation_views
 from .views import gold as gold_views
 from .views import projects as project_views
@@ -13,6 +14,8 @@ from .views import transfer as transfer_views
 
 project_urls = [
     path("", project_views.project_detail, name="project_detail"),
+    path("documents/", document_views.document_list, name="document_list"),
+    path("documents/bulk/", document_views.document_bulk, name="document_bulk"),
     path("progress/", project_views.dashboard, name="dashboard"),
     path("settings/", project_views.settings_page, name="project_settings"),
     path("settings/labels/", project_views.label_save, name="label_add"),

@@ -7,14 +7,12 @@ documents or spans (no queries in a loop).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
 from .. import states
-from .access import role_of
+from .documents import DocumentRow, row_of, with_states
 from ..formats import Record, Span
 from ..models import (
     Annotation,
@@ -23,7 +21,6 @@ from ..models import (
     ExtractorVersion,
     GoldSpan,
     Label,
-    Membership,
     PredictedSpan,
     Prediction,
     Project,
@@ -48,70 +45,6 @@ def document_in(project: Project, pk: int) -> Document:
     return document
 
 
-@dataclass
-class DocumentRow:
-    document: Document
-    status: str | None  # the user's own annotation status
-    span_count: int | None
-    has_gold: bool
-    submitted: int = 0  # annotations submitted, of k
-    drafts: int = 0
-    state: str = states.UNASSIGNED  # annotator.states
-
-    @property
-    def state_label(self) -> str:
-        return states.LABELS[self.state]
-
-
-def with_states(project: Project, documents):
-    """`documents` annotated with `submitted`, `drafts`, `last_submitted` and their `state` (annotator.states).
-
-    Counts are correlated subqueries (one SQL statement for any number of
-    documents), so the state can be filtered and grouped on in the database.
-    """
-    ann = Annotation.objects.filter(document=OuterRef("pk"), kind=Annotation.Kind.ANNOTATION).order_by().values("document")
-    submitted = ann.filter(status=Annotation.Status.SUBMITTED)
-
-    def count(queryset):
-        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
-
-    needed = states.needed_for_review(project.annotators_per_document, project.needs_review)
-    return documents.annotate(
-        submitted=count(submitted),
-        drafts=count(ann.filter(status=Annotation.Status.DRAFT)),
-        last_submitted=Subquery(submitted.annotate(m=Max("submitted_at")).values("m")),
-    ).annotate(state=states.state_expression(needed))
-
-
-def state_counts(project: Project) -> dict[str, int]:
-    """How many documents are in each state, counted by the database."""
-    counts = dict.fromkeys(states.ORDER, 0)
-    rows = with_states(project, project.documents.all()).order_by().values("state").annotate(n=Count("pk"))
-    for row in rows:
-        counts[row["state"]] = row["n"]
-    return counts
-
-
-def _row(d, status=None, spans=None) -> DocumentRow:
-    return DocumentRow(d, status, spans, d.gold_at is not None, d.submitted, d.drafts, d.state)
-
-
-def document_rows(project: Project, user, *, everyone: bool = True) -> list[DocumentRow]:
-    """The project's documents with the user's status on each, how many submitted, and the state.
-
-    With everyone=False (an annotator's view) only the documents the user has
-    worked on are listed: annotators work blind and through "next document".
-    """
-    mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION)
-    documents = with_states(project, project.documents.defer("text", "tokens", "meta")).annotate(
-        my_status=Subquery(mine.values("status")[:1]),
-        my_spans=Subquery(mine.annotate(n=Count("spans")).values("n")[:1]),
-    )
-    if not everyone:
-        documents = documents.filter(Exists(mine))
-    return [_row(d, d.my_status, d.my_spans) for d in documents.order_by("order", "id")]
-
-
 def review_queue(project: Project) -> list[tuple[DocumentRow, bool]]:
     """Documents waiting for review (first), then the reviewed ones, each with whether it waits."""
     documents = (
@@ -119,15 +52,8 @@ def review_queue(project: Project) -> list[tuple[DocumentRow, bool]]:
         .filter(state__in=[states.WAITING, states.REVIEWED])
         .order_by("order", "id")
     )
-    rows = [(_row(d), d.state == states.WAITING) for d in documents]
+    rows = [(row_of(d), d.state == states.WAITING) for d in documents]
     return sorted(rows, key=lambda pair: not pair[1])
-
-
-def neighbours(document: Document) -> tuple[int, int]:
-    """(position, total) of the document in its project's work order, 1-based."""
-    documents = Document.objects.filter(project_id=document.project_id)
-    before = documents.filter(Q(order__lt=document.order) | Q(order=document.order, id__lt=document.id)).count()
-    return before + 1, documents.count()
 
 
 def annotation_spans(annotation: Annotation) -> list[AnnotationSpan]:
@@ -280,25 +206,3 @@ def model_items(document: Document) -> list:
     if prediction is None:
         return []
     return [Item(s.start, s.end, s.label.name) for s in prediction.spans.select_related("label")]
-
-
-def adjacent_document(document: Document, user, direction: int, *, among: str = "documents") -> Document | None:
-    """The document before (direction -1) or after (+1) `document` in the list the user came from.
-
-    among="documents": the project's work order (an annotator's list holds only
-    the documents they work on); among="review": the documents waiting for
-    review or reviewed. One query, ordered on (order, id) and cut at one row.
-    """
-    documents = Document.objects.filter(project_id=document.project_id).only("id", "order")
-    if among == "review":
-        project = document.project
-        documents = with_states(project, documents).filter(state__in=[states.WAITING, states.REVIEWED])
-    elif role_of(user, document.project) == Membership.Role.ANNOTATOR:
-        documents = documents.filter(
-            Exists(Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION))
-        )
-    if direction > 0:
-        after = Q(order__gt=document.order) | Q(order=document.order, id__gt=document.id)
-        return documents.filter(after).order_by("order", "id").first()
-    before = Q(order__lt=document.order) | Q(order=document.order, id__lt=document.id)
-    return documents.filter(before).order_by("-order", "-id").first()

@@ -34,6 +34,7 @@ from ..models import (
     Document,
     EditEvent,
     ExtractorVersion,
+    ImportBatch,
     Project,
     content_hash,
 )
@@ -379,6 +380,7 @@ class _DocumentRows:
 
     def __init__(self, project: Project):
         self.project = project
+        self.batch: ImportBatch | None = None
         fields = {f.name: f for f in Document._meta.concrete_fields if not f.primary_key}
         self.meta_field = fields["meta"]
         self.shared = [f for name, f in fields.items() if name not in self.OWN]
@@ -390,7 +392,10 @@ class _DocumentRows:
     def insert(self, records: dict[str, Record], order: int) -> int:
         """Insert a document per (content hash, record), numbered from `order`; return the next number."""
         # No gold here: a document's gold comes only with its first revision (services.gold).
-        template = Document(project=self.project)
+        # One import batch (models.ImportBatch, the document list's filter) for all the writer's new documents.
+        if self.batch is None:
+            self.batch = ImportBatch.objects.create(project=self.project)
+        template = Document(project=self.project, batch=self.batch)
         shared = tuple(f.get_db_prep_save(f.pre_save(template, True), connection) for f in self.shared)
         prepare_meta = self.meta_field.get_db_prep_save
         rows = []

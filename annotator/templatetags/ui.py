@@ -9,7 +9,7 @@ register = template.Library()
 
 # Which navigation entry each page belongs to (by URL name).
 SECTIONS = {
-    "project_detail": "documents", "annotate": "documents", "claim": "documents", "gold": "documents",
+    "project_detail": "documents", "document_list": "documents", "annotate": "documents", "claim": "documents", "gold": "documents",
     "review_queue": "review", "review": "review", "review_next": "review",
     "dashboard": "progress",
     "agreement": "agreement",

@@ -268,7 +268,7 @@ class Workflow(RuleBasedStateMachine):
                 submitted_after_review=last is not None and (document.reviewed_at is None or last > document.reviewed_at),
             )
             recount[state] += 1
-        assert selectors.state_counts(self.project) == recount
+        assert dashboards.state_counts(self.project) == recount
         board = dashboards.dashboard(self.project)
         assert board.states == {states.LABELS[key]: n for key, n in recount.items()}
         waiting = [row.document.pk for row, waits in selectors.review_queue(self.project) if waits]

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from annotator import selectors, services, states
+from annotator.selectors import dashboards
 from annotator.adjudication import Item
 from annotator.models import Annotation, GoldRevision, Membership
 from annotator.services import gold
@@ -111,7 +112,7 @@ def test_k1_submission_on_gold_waits_for_review_unless_it_replaces(with_gold, pr
     annotation = services.claim_document(with_gold, annotator)
     services.submit(annotation, annotator, version=annotation.version)
     assert gold.current_items(with_gold) == GOLD and GoldRevision.objects.count() == 1
-    assert selectors.state_counts(project)[states.WAITING] == 1
+    assert dashboards.state_counts(project)[states.WAITING] == 1
     project.submissions_replace_gold = True
     project.save()
     with_gold.project = project
@@ -120,7 +121,7 @@ def test_k1_submission_on_gold_waits_for_review_unless_it_replaces(with_gold, pr
     services.submit(annotation, annotator, version=annotation.version)
     revision = GoldRevision.objects.get(number=2)
     assert revision.how == "auto" and gold.items_at(with_gold, 1) == GOLD
-    assert selectors.state_counts(project)[states.REVIEWED] == 1
+    assert dashboards.state_counts(project)[states.REVIEWED] == 1
 
 
 def test_reopen_is_explicit_and_undo_restores_submitted(document, project, annotator, fake_extractor):

@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from ... import selectors, services
+from ...selectors.documents import with_states
 from ...formats import FormatError, Record, Span, check_spans
 from ...models import Annotation, Document, ExtractorVersion, TaskRun
 from ...services import gold
@@ -41,7 +42,7 @@ class DocumentList(APIView):
         user = self.request.user
         mine = Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=Annotation.Kind.ANNOTATION)
         documents = (
-            selectors.with_states(self.project, self.project.documents.defer("text", "tokens", "meta"))
+            with_states(self.project, self.project.documents.defer("text", "tokens", "meta"))
             .annotate(my_status=Subquery(mine.values("status")[:1]), my_annotation=Subquery(mine.values("pk")[:1]))
             .order_by("order", "id")
         )

@@ -1,0 +1,394 @@
+"""Reads of documents: their workflow state, the document list (search, filters, keyset pages, a cheap
+count) and the neighbours of a document in that list.
+
+Every function here runs a fixed number of queries whatever the number of
+documents: filters are EXISTS subqueries, pages are cut by a cursor on an
+indexed sort key (no OFFSET), and what a page shows of its rows is read in
+one more query for the page's ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Field,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
+
+from .. import listing, states
+from ..listing import ListQuery
+from ..models import (
+    Annotation,
+    AnnotationSpan,
+    Assignment,
+    Document,
+    GoldSpan,
+    Membership,
+    PredictedSpan,
+    Prediction,
+    Project,
+)
+
+ANNOTATION = Annotation.Kind.ANNOTATION
+SUBMITTED = Annotation.Status.SUBMITTED
+# Up to this many rows a filtered list is counted exactly; past it the count is an estimate.
+EXACT_COUNT_LIMIT = 10_000
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    status: str | None  # the user's own annotation status
+    span_count: int | None
+    has_gold: bool
+    submitted: int = 0  # annotations submitted, of k
+    drafts: int = 0
+    state: str = states.UNASSIGNED  # annotator.states
+    annotators: list[str] = field(default_factory=list)  # who has an annotation (overseers only)
+    assigned: list[str] = field(default_factory=list)  # who a manager handed it to (overseers only)
+
+    @property
+    def state_label(self) -> str:
+        return states.LABELS[self.state]
+
+
+def with_states(project: Project, documents):
+    """`documents` annotated with `submitted`, `drafts`, `last_submitted` and their `state` (annotator.states).
+
+    Counts are correlated subqueries (one SQL statement for any number of
+    documents), so the state can be filtered and grouped on in the database.
+    """
+    ann = Annotation.objects.filter(document=OuterRef("pk"), kind=ANNOTATION).order_by().values("document")
+    submitted = ann.filter(status=SUBMITTED)
+
+    def count(queryset):
+        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
+
+    needed = states.needed_for_review(project.annotators_per_document, project.needs_review)
+    return documents.annotate(
+        submitted=count(submitted),
+        drafts=count(ann.filter(status=Annotation.Status.DRAFT)),
+        last_submitted=Subquery(submitted.annotate(m=Max("submitted_at")).values("m")),
+    ).annotate(state=states.state_expression(needed))
+
+
+def row_of(d, status=None, spans=None) -> DocumentRow:
+    """A DocumentRow of a document annotated by with_states."""
+    return DocumentRow(d, status, spans, d.gold_at is not None, d.submitted, d.drafts, d.state)
+
+
+def neighbours(document: Document) -> tuple[int, int]:
+    """(position, total) of the document in its project's work order, 1-based (two index-only counts)."""
+    documents = Document.objects.filter(project_id=document.project_id)
+    before = documents.filter(Q(order__lt=document.order) | Q(order=document.order, id__lt=document.id)).count()
+    return before + 1, documents.count()
+
+
+# ---------------------------------------------------------------- search
+
+
+def search(documents, text: str):
+    """`documents` whose title or text holds every word of `text`, accents or not (see migration 0010).
+
+    SQLite asks the FTS5 table (each word quoted, so the user's text is never
+    FTS5 syntax); PostgreSQL the tsvectors with their GIN index, the words
+    folded by unaccent as the stored vectors were.
+    """
+    words = re.findall(r"\w+", text)[:20]
+    if not words:
+        return documents
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT document_id FROM annotator_document_search "
+            "WHERE vector @@ plainto_tsquery('simple', unaccent(%s))"
+        )
+        return documents.filter(id__in=RawSQL(sql, [" ".join(words)]))
+    match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    sql = "SELECT rowid FROM annotator_document_fts WHERE annotator_document_fts MATCH %s"
+    return documents.filter(id__in=RawSQL(sql, [match]))
+
+
+# ---------------------------------------------------------------- filters
+
+
+def _mine(user):
+    return Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=ANNOTATION)
+
+
+def disagreement():
+    """A document two submitted annotations disagree on: a span of one that another lacks."""
+    submitted = {"kind": ANNOTATION, "status": SUBMITTED}
+    same = AnnotationSpan.objects.filter(
+        annotation=OuterRef("pk"),
+        start=OuterRef(OuterRef("start")),
+        end=OuterRef(OuterRef("end")),
+        label=OuterRef(OuterRef("label")),
+    )
+    lacking = Annotation.objects.filter(document=OuterRef("annotation__document"), **submitted).exclude(
+        pk=OuterRef("annotation_id")
+    ).filter(~Exists(same))
+    spans = AnnotationSpan.objects.filter(
+        annotation__document=OuterRef("pk"), annotation__kind=ANNOTATION, annotation__status=SUBMITTED
+    )
+    return Exists(spans.filter(Exists(lacking)))
+
+
+def _label_present(name: str, layer: str):
+    gold = Exists(GoldSpan.objects.filter(document=OuterRef("pk"), label__name=name))
+    if layer == "gold":
+        return gold
+    annotated = AnnotationSpan.objects.filter(
+        annotation__document=OuterRef("pk"), annotation__kind=ANNOTATION, label__name=name
+    )
+    predicted = PredictedSpan.objects.filter(prediction__document=OuterRef("pk"), label__name=name)
+    return gold | Exists(annotated) | Exists(predicted)
+
+
+def _overseer_filters(documents, query: ListQuery):
+    """The filters only managers and reviewers have (they tell about others' work and the gold)."""
+    if query.state:
+        documents = documents.filter(state=query.state)
+    if query.annotator:
+        worked = Annotation.objects.filter(document=OuterRef("pk"), kind=ANNOTATION, annotator__username=query.annotator)
+        handed = Assignment.objects.filter(document=OuterRef("pk"), user__username=query.annotator)
+        documents = documents.filter(Exists(worked) | Exists(handed))
+    if query.label:
+        documents = documents.filter(_label_present(query.label, query.label_in))
+    if query.gold:
+        documents = documents.filter(gold_at__isnull=query.gold == "no")
+    if query.disagreement:
+        documents = documents.filter(disagreement())
+    return documents
+
+
+def listed(project: Project, user, role: str | None, query: ListQuery):
+    """The project's documents the user may list, filtered by `query` (not sorted, not cut).
+
+    Annotators list only the documents they have an annotation of (they
+    work blind and get new ones through “Start annotating”), and none of
+    the filters that would tell them about the gold or others' work.
+    """
+    overseer = role in (Membership.Role.MANAGER, Membership.Role.REVIEWER)
+    documents = project.documents.defer("text", "tokens", "meta")
+    if overseer:
+        documents = with_states(project, documents)
+    else:
+        documents = documents.filter(Exists(_mine(user)))
+    if query.q:
+        documents = search(documents, query.q)
+    if query.ids:
+        documents = documents.filter(id__in=query.ids)
+    if query.status:
+        mine = _mine(user)
+        documents = documents.filter(~Exists(mine) if query.status == "new" else Exists(mine.filter(status=query.status)))
+    if query.extractor:
+        documents = documents.filter(Exists(Prediction.objects.filter(document=OuterRef("pk"), extractor__version=query.extractor)))
+    if query.umin is not None:
+        documents = documents.filter(uncertainty__gte=query.umin)
+    if query.umax is not None:
+        documents = documents.filter(uncertainty__lte=query.umax)
+    if query.batch is not None:
+        documents = documents.filter(batch_id=query.batch)
+    for number, (key, value) in enumerate(query.meta):
+        documents = documents.alias(**{f"meta_{number}": Cast(KeyTextTransform(key, "meta"), CharField())}).filter(
+            **{f"meta_{number}": value}
+        )
+    if overseer:
+        documents = _overseer_filters(documents, query)
+    return documents
+
+
+# ---------------------------------------------------------------- keyset pages
+
+
+class _Row(Func):
+    """A row value: (a, b) — compared whole, so one index range serves a keyset page (SQLite ≥ 3.15, PostgreSQL)."""
+
+    template = "(%(expressions)s)"
+    output_field = Field()
+
+
+class _RowCompare(Func):
+    template = "%(expressions)s"
+    output_field = BooleanField()
+
+    def __init__(self, left, right, operator: str):
+        super().__init__(left, right)
+        self.arg_joiner = f" {operator} "
+
+
+def _key_expressions(sort: str) -> list:
+    columns = {"updated": Coalesce("gold_at", "created_at"), "order": F("order"), "uncertainty": F("uncertainty"), "id": F("id")}
+    return [columns[name] for name, _ in listing.SORTS[sort]]
+
+
+def _value(value, name: str):
+    kinds = {"updated": DateTimeField(), "uncertainty": FloatField()}
+    return Value(value, output_field=kinds.get(name, IntegerField()))
+
+
+def _beyond(sort: str, key: tuple, forward: bool):
+    """Rows after `key` in the sort's order (forward) or before it."""
+    columns = listing.SORTS[sort]
+    descending = columns[0][1]  # every sort runs its columns one way
+    operator = ">" if descending != forward else "<"
+    values = [_value(v, name) for v, (name, _) in zip(key, columns)]
+    return _RowCompare(_Row(*_key_expressions(sort)), _Row(*values), operator)
+
+
+def _ordering(sort: str, forward: bool) -> list:
+    order = []
+    for expression, (_, descending) in zip(_key_expressions(sort), listing.SORTS[sort]):
+        order.append(expression.desc() if descending == forward else expression.asc())
+    return order
+
+
+def sort_key(document, sort: str) -> tuple:
+    """The key of a document (annotated with `updated` when sorted so) in a sort."""
+    return tuple(getattr(document, name) for name, _ in listing.SORTS[sort])
+
+
+def _with_key(documents, sort: str):
+    return documents.annotate(updated=Coalesce("gold_at", "created_at")) if sort == "updated" else documents
+
+
+@dataclass
+class Total:
+    """How many documents the list holds: exact, or an estimate said as such in the page."""
+
+    n: int
+    exact: bool
+    how: str = ""  # how an estimate was made
+
+
+@dataclass
+class Page:
+    rows: list[DocumentRow]
+    query: ListQuery
+    next: ListQuery | None
+    previous: ListQuery | None
+    total: Total
+
+
+def page_of(project: Project, user, role: str | None, query: ListQuery) -> Page:
+    """One page of the list: at most `query.size` rows after (or before) the cursor, and the links on.
+
+    Queries: the rows, who works on them (overseers), the count; whatever
+    the page's depth or the project's size.
+    """
+    documents = _with_key(listed(project, user, role, query), query.sort)
+    forward = query.before is None
+    cursor = query.after if forward else query.before
+    if cursor is not None:
+        documents = documents.filter(_beyond(query.sort, cursor, forward))
+    mine = _mine(user)
+    documents = documents.annotate(
+        my_status=Subquery(mine.values("status")[:1]),
+        my_spans=Subquery(mine.annotate(n=Count("spans")).values("n")[:1]),
+    )
+    found = list(documents.order_by(*_ordering(query.sort, forward))[: query.size + 1])
+    more = len(found) > query.size
+    found = found[: query.size]
+    if not forward:
+        found.reverse()
+    overseer = role in (Membership.Role.MANAGER, Membership.Role.REVIEWER)
+    rows = [_page_row(d, overseer) for d in found]
+    if overseer and rows:
+        _add_people(rows)
+    has_next = more if forward else bool(found)
+    has_previous = (cursor is not None) if forward else more
+    return Page(
+        rows=rows,
+        query=query,
+        next=replace(query, after=sort_key(found[-1], query.sort), before=None) if has_next and found else None,
+        previous=replace(query, before=sort_key(found[0], query.sort), after=None) if has_previous and found else None,
+        total=count_of(project, user, role, query),
+    )
+
+
+def _page_row(d, overseer: bool) -> DocumentRow:
+    if overseer:
+        return row_of(d, d.my_status, d.my_spans)
+    return DocumentRow(d, d.my_status, d.my_spans, False)
+
+
+def _add_people(rows: list[DocumentRow]) -> None:
+    """Fill in who annotates and who is assigned each row: two queries for the page's ids."""
+    by_id = {row.document.pk: row for row in rows}
+    annotations = (
+        Annotation.objects.filter(document_id__in=by_id, kind=ANNOTATION)
+        .order_by("annotator__username")
+        .values_list("document_id", "annotator__username")
+    )
+    for document_id, username in annotations:
+        by_id[document_id].annotators.append(username)
+    assignments = (
+        Assignment.objects.filter(document_id__in=by_id).order_by("user__username").values_list("document_id", "user__username")
+    )
+    for document_id, username in assignments:
+        by_id[document_id].assigned.append(username)
+
+
+def count_of(project: Project, user, role: str | None, query: ListQuery) -> Total:
+    """The list's size, cheaply: exact up to EXACT_COUNT_LIMIT rows (a count over a LIMIT); past it
+    PostgreSQL's planner estimate (EXPLAIN), or on SQLite the project's exact total when nothing is
+    filtered (an index-only count) and "more than the limit" when something is."""
+    documents = listed(project, user, role, query)
+    n = documents.order_by().values("id")[: EXACT_COUNT_LIMIT + 1].count()
+    if n <= EXACT_COUNT_LIMIT:
+        return Total(n, True)
+    if connection.vendor == "postgresql":
+        sql, params = documents.order_by().values("id").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+        plan = plan if isinstance(plan, list) else json.loads(plan)
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        return Total(max(estimate, EXACT_COUNT_LIMIT + 1), False, "the database planner's estimate")
+    if not query.filtered and role in (Membership.Role.MANAGER, Membership.Role.REVIEWER):
+        return Total(project.documents.count(), True)
+    return Total(EXACT_COUNT_LIMIT, False, "more than")
+
+
+def selected_ids(project: Project, user, role: str | None, query: ListQuery):
+    """The ids of every document the list holds (all pages): a subquery for set-based bulk actions."""
+    return listed(project, user, role, query).order_by().values("id")
+
+
+def adjacent(project: Project, user, role: str | None, document: Document, direction: int, query: ListQuery,
+             *, among: str = "documents") -> Document | None:
+    """The document before (direction -1) or after (+1) `document` in the list `query` describes.
+
+    among="review": within the documents waiting for review or reviewed. One
+    query for the document's key (sorted by `updated` only) and one for the
+    neighbour, cut at one row on the sort's index.
+    """
+    sort = query.sort
+    if sort == "updated":
+        document = _with_key(Document.objects.filter(pk=document.pk), sort).only("id", "gold_at", "created_at").first()
+    key = sort_key(document, sort)
+    documents = _with_key(listed(project, user, role, query), sort)
+    if among == "review":  # overseers only: their list carries the states
+        documents = documents.filter(state__in=[states.WAITING, states.REVIEWED])
+    forward = direction > 0
+    return documents.filter(_beyond(sort, key, forward)).order_by(*_ordering(sort, forward)).only("id").first()
