@@ -366,10 +366,6 @@ class ExportStartSerializer(serializers.Serializer):
     )
 
 
-class PredictStartSerializer(serializers.Serializer):
-    """Nothing to give: the run uses the extractor the workers are configured with (settings.EXTRACTOR_MODEL)."""
-
-
 class EvaluationStartSerializer(serializers.Serializer):
     model = Text(max_length=150, required=False, allow_blank=True, help_text="Extractor version (default: the latest).")
 

@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from annotator import services
+from annotator.jobs import start
 from annotator.models import Membership
 
 pytestmark = pytest.mark.slow
@@ -55,7 +56,7 @@ def api_schema(request, db, project, docs, make_user, fake_extractor):
     done = services.start_annotation(docs[1], ann)
     services.submit(done, ann, version=done.version)
     mine = services.start_annotation(docs[0], boss)
-    run = services.start_export(project, boss, fmt="jsonl", layer="gold")
+    run = start.start_export(project, boss, fmt="jsonl", layer="gold")
     raw = APIClient().get("/api/schema/?format=json").json()
     ids = {
         "slug": [project.slug],

@@ -1,7 +1,9 @@
 """Annotations and their edits: spans added, changed and deleted, submit and reopen.
 
 Span edits carry the annotation version the client last saw; a stale one
-gets 409 with the current version and changes nothing.
+gets 409 with the current version and changes nothing. Refusals and stale
+versions are raised as app errors (annotator.errors) and answered by the
+API's exception handler (annotator.api.errors).
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 
 from ... import selectors, services
 from ...models import Annotation, Label
 from .. import serializers as s
+from ..filters import AnnotationFilter, filters
 from ..permissions import APIView
-from .common import ANNOTATION_ID, ERRORS, REFUSED, STALE, annotation_detail, int_param, valid
+from .common import ANNOTATION_ID, REFUSED, STALE, annotation_detail, valid
+
+EDIT_RESPONSES = {409: STALE, 422: REFUSED}
 
 
 class AnnotationList(APIView):
@@ -36,31 +40,18 @@ class AnnotationList(APIView):
         )
         if not self.overseer:
             annotations = annotations.filter(annotator=self.request.user, kind=Annotation.Kind.ANNOTATION)
-        params = self.request.query_params
-        document = int_param(self.request, "document")
-        if document is not None:
-            annotations = annotations.filter(document_id=document)
-        if params.get("status"):
-            if params["status"] not in Annotation.Status.values:
-                raise drf_serializers.ValidationError({"status": f"one of {', '.join(Annotation.Status.values)}"})
-            annotations = annotations.filter(status=params["status"])
-        if params.get("annotator"):
-            annotations = annotations.filter(annotator__username=params["annotator"])
-        if params.get("kind"):
-            if params["kind"] not in Annotation.Kind.values:
-                raise drf_serializers.ValidationError({"kind": f"one of {', '.join(Annotation.Kind.values)}"})
-            annotations = annotations.filter(kind=params["kind"])
+        wanted = filters(self, AnnotationFilter)
+        if "document" in wanted:
+            annotations = annotations.filter(document_id=wanted["document"])
+        if "status" in wanted:
+            annotations = annotations.filter(status=wanted["status"])
+        if "annotator" in wanted:
+            annotations = annotations.filter(annotator__username=wanted["annotator"])
+        if "kind" in wanted:
+            annotations = annotations.filter(kind=wanted["kind"])
         return annotations
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("document", int, description="One document's annotations."),
-            OpenApiParameter("status", str, enum=Annotation.Status.values),
-            OpenApiParameter("annotator", str, description="A username."),
-            OpenApiParameter("kind", str, enum=Annotation.Kind.values),
-        ],
-        responses={200: s.AnnotationSerializer(many=True), **ERRORS},
-    )
+    @extend_schema(parameters=[AnnotationFilter], responses={200: s.AnnotationSerializer(many=True)})
     def get(self, request, slug):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -71,7 +62,7 @@ class AnnotationDetail(APIView):
 
     serializer_class = s.AnnotationDetailSerializer
 
-    @extend_schema(parameters=[ANNOTATION_ID], responses={200: s.AnnotationDetailSerializer, **ERRORS})
+    @extend_schema(parameters=[ANNOTATION_ID], responses={200: s.AnnotationDetailSerializer})
     def get(self, request, slug, aid):
         annotations = Annotation.objects.filter(pk=aid, document__project=self.project)
         if not self.overseer:
@@ -82,32 +73,23 @@ class AnnotationDetail(APIView):
 
 
 class _Edit(APIView):
-    """An edit of your own annotation: parse, call the service, answer 409 for a stale version."""
+    """An edit of your own annotation: call the service, and answer 409 (not 422) when the version was stale."""
 
     serializer_class = s.SpanEditResultSerializer
 
-    def edit(self, request, aid, action, status_code=status.HTTP_200_OK):
+    def edit(self, request, aid, action):
+        """Run `action(annotation)`; return the annotation (its new version and status) and what the action returned."""
         annotation = selectors.annotation_of(request.user, self.project, aid)
         try:
             result = action(annotation)
-        except services.StaleEdit as error:
-            return Response(
-                {"detail": str(error), "current_version": error.current_version},
-                status=status.HTTP_409_CONFLICT,
-                headers={"X-Annotation-Version": str(error.current_version)},
-            )
-        except services.EditRefused as error:
+        except services.EditRefused:
             # A stale version wins over every other refusal: when the annotation has moved on from the
             # version the client sent (another edit won a race), the answer is 409, as if checked first.
             sent = _sent_version(request)
             current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True).first()
             if sent is not None and current is not None and current != sent:
-                return Response(
-                    {"detail": str(services.StaleEdit(current)), "current_version": current},
-                    status=status.HTTP_409_CONFLICT,
-                    headers={"X-Annotation-Version": str(current)},
-                )
-            return Response({"detail": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+                raise services.StaleEdit(current) from None
+            raise
         annotation.refresh_from_db(fields=["version", "status"])
         return annotation, result
 
@@ -142,17 +124,17 @@ def _inside(annotation, start: int | None, end: int | None) -> None:
         )
 
 
-def _edit_response(outcome, status_code=status.HTTP_200_OK):
-    if isinstance(outcome, Response):
-        return outcome
-    annotation, span = outcome
+def _edited(annotation, span=None, status_code=status.HTTP_200_OK) -> Response:
+    """The answer of a span edit: the annotation's new version and the span as it now is (None: deleted)."""
     span_data = None
     if span is not None:
         span_data = s.AnnotationSpanSerializer(span, context={"text": annotation.document.text}).data
     return Response({"version": annotation.version, "span": span_data}, status=status_code)
 
 
-EDIT_RESPONSES = {409: STALE, 422: REFUSED, **ERRORS}
+def _status(annotation) -> Response:
+    """The answer of a step that changes an annotation's status: its new version and status."""
+    return Response({"version": annotation.version, "status": annotation.status})
 
 
 class SpanList(_Edit):
@@ -177,7 +159,7 @@ class SpanList(_Edit):
                 elapsed=data["elapsed"],
             )
 
-        return _edit_response(self.edit(request, aid, action), status.HTTP_201_CREATED)
+        return _edited(*self.edit(request, aid, action), status.HTTP_201_CREATED)
 
 
 class SpanDetail(_Edit):
@@ -203,7 +185,7 @@ class SpanDetail(_Edit):
                 elapsed=data["elapsed"],
             )
 
-        return _edit_response(self.edit(request, aid, action))
+        return _edited(*self.edit(request, aid, action))
 
     @extend_schema(
         parameters=[
@@ -217,14 +199,10 @@ class SpanDetail(_Edit):
     def delete(self, request, slug, aid, span_id):
         body = request.data if isinstance(request.data, dict) else {}
         data = valid(s.VersionSerializer, {"version": request.query_params.get("version", body.get("version"))})
-
-        def action(annotation):
-            services.delete_span(annotation, request.user, version=data["version"], span_id=span_id)
-
-        outcome = self.edit(request, aid, action)
-        if isinstance(outcome, Response):
-            return outcome
-        return _edit_response((outcome[0], None))
+        annotation, _ = self.edit(
+            request, aid, lambda a: services.delete_span(a, request.user, version=data["version"], span_id=span_id)
+        )
+        return _edited(annotation)
 
 
 class Submit(_Edit):
@@ -250,15 +228,8 @@ class Submit(_Edit):
             else:
                 services.submit(annotation, request.user, version=data["version"], elapsed=data["elapsed"])
 
-        return _status(self.edit(request, aid, action))
-
-
-def _status(outcome) -> Response:
-    """The answer of a step that changes an annotation's status: its new version and status (or the refusal)."""
-    if isinstance(outcome, Response):
-        return outcome
-    annotation = outcome[0]
-    return Response({"version": annotation.version, "status": annotation.status})
+        annotation, _ = self.edit(request, aid, action)
+        return _status(annotation)
 
 
 class Reopen(_Edit):
@@ -272,6 +243,7 @@ class Reopen(_Edit):
     )
     def post(self, request, slug, aid):
         data = valid(s.VersionSerializer, request.data)
-        return _status(
-            self.edit(request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"]))
+        annotation, _ = self.edit(
+            request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"])
         )
+        return _status(annotation)

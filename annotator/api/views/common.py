@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import Count
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -18,19 +17,6 @@ REFUSED = OpenApiResponse(s.ErrorSerializer, description="The edit cannot be app
 ANNOTATION_ID = OpenApiParameter(
     "aid", {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}, OpenApiParameter.PATH, description="The annotation's id."
 )
-
-
-def int_param(request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise drf_serializers.ValidationError({name: "must be a whole number"}) from None
-    if not 0 <= number <= s.MAX_INT:
-        raise drf_serializers.ValidationError({name: "out of range"})
-    return number
 
 
 def valid(serializer_class, data, **kwargs) -> dict:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers as drf_serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import names, selectors
@@ -13,7 +12,7 @@ from ...models import Document, GoldSpan, PredictedSpan
 from ...services import gold
 from .. import serializers as s
 from ..permissions import MANAGER, OVERSEERS, APIView
-from .common import ERRORS, int_param
+from ..filters import GoldFilter, PredictionFilter, filters
 from .documents import push_predictions
 
 
@@ -23,10 +22,9 @@ class _Records(APIView):
     serializer_class = s.RecordSerializer
     roles = OVERSEERS
 
-    def page_of(self, documents) -> list[Document]:
-        document = int_param(self.request, "document")
-        if document is not None:
-            documents = documents.filter(pk=document)
+    def page_of(self, documents, wanted: dict) -> list[Document]:
+        if "document" in wanted:
+            documents = documents.filter(pk=wanted["document"])
         return self.paginate_queryset(documents.order_by("order", "id").only("id", "external_id", "title", "text", "meta"))
 
     def records(self, documents, spans_by_document, extra=None):
@@ -48,29 +46,18 @@ class _Records(APIView):
         return self.get_paginated_response(out)
 
 
-DOCUMENT_PARAM = OpenApiParameter("document", int, description="One document only.")
-
-
-AS_OF_PARAM = OpenApiParameter(
-    "as_of", str, description="ISO-8601 time: the gold as it stood then (its revisions up to that time)."
-)
-
-
 class GoldList(_Records):
     """The gold: documents that have it, with their adjudicated spans (managers and reviewers)."""
 
-    @extend_schema(parameters=[DOCUMENT_PARAM, AS_OF_PARAM], responses={200: s.RecordSerializer(many=True), **ERRORS})
+    @extend_schema(parameters=[GoldFilter], responses={200: s.RecordSerializer(many=True)})
     def get(self, request, slug):
-        as_of = request.query_params.get("as_of")
-        if as_of:
-            try:
-                when = gold.parse_as_of(as_of)
-            except gold.GoldRefused as error:
-                raise drf_serializers.ValidationError({"as_of": str(error)}) from None
-            page = self.page_of(self.project.documents.filter(gold.had_gold_at(when)))
+        wanted = filters(self, GoldFilter)
+        when = wanted.get("as_of")
+        if when:
+            page = self.page_of(self.project.documents.filter(gold.had_gold_at(when)), wanted)
             items = gold.items_as_of([d.pk for d in page], when)
         else:
-            page = self.page_of(self.project.documents.filter(gold_at__isnull=False))
+            page = self.page_of(self.project.documents.filter(gold_at__isnull=False), wanted)
             items = {}
             for start, end, label, document_id in GoldSpan.objects.filter(document__in=page).values_list(
                 "start", "end", "label__name", "document_id"
@@ -89,18 +76,16 @@ class PredictionList(_Records):
 
     write_roles = (MANAGER,)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("model", str, description="The model version (default: the latest)."), DOCUMENT_PARAM],
-        responses={200: s.RecordSerializer(many=True), **ERRORS},
-    )
+    @extend_schema(parameters=[PredictionFilter], responses={200: s.RecordSerializer(many=True)})
     def get(self, request, slug):
-        name = request.query_params.get("model")
+        wanted = filters(self, PredictionFilter)
+        name = wanted.get("model")
         version = (
             names.version_in(self.project, name) if name else selectors.latest_extractor(self.project)
         )
         if version is None:
             raise Http404(f"No predictions of {name!r} in this project." if name else "No predictions in this project yet.")
-        page = self.page_of(self.project.documents.filter(predictions__extractor=version))
+        page = self.page_of(self.project.documents.filter(predictions__extractor=version), wanted)
         texts = {d.pk: d.text for d in page}
         spans: dict[int, list] = {}
         predicted = PredictedSpan.objects.filter(prediction__extractor=version, prediction__document__in=page)
@@ -120,7 +105,7 @@ class PredictionList(_Records):
 
     @extend_schema(
         request=s.PredictionsPushSerializer,
-        responses={201: s.PushResultSerializer, **ERRORS},
+        responses={201: s.PushResultSerializer},
         description=(
             "Store an external model's spans under `model`. Documents are named by id here or by text (a new "
             "text becomes a document). Predictions are never edited: a document that already has predictions "
@@ -137,7 +122,7 @@ class ModelList(APIView):
     serializer_class = s.ExtractorVersionSerializer
     pagination_class = None
 
-    @extend_schema(responses={200: s.ExtractorVersionSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: s.ExtractorVersionSerializer(many=True)})
     def get(self, request, slug):
         versions = selectors.extractor_versions(self.project).order_by("-created_at", "-id")
         return Response(self.get_serializer(versions, many=True).data)

@@ -11,7 +11,6 @@ from ... import selectors
 from ...models import Membership, Project
 from .. import serializers as s
 from ..permissions import MANAGER, APIView, ApiAuth
-from .common import ERRORS
 
 
 class ProjectList(ApiAuth, generics.ListAPIView):
@@ -42,7 +41,7 @@ class ProjectDetail(APIView):
 
     serializer_class = s.ProjectSerializer
 
-    @extend_schema(responses={200: s.ProjectSerializer, **ERRORS})
+    @extend_schema(responses={200: s.ProjectSerializer})
     def get(self, request, slug):
         project = Project.objects.annotate(document_count=Count("documents")).get(pk=self.project.pk)
         return Response(s.ProjectSerializer(project, context={"roles": {project.pk: self.role}}).data)
@@ -54,6 +53,6 @@ class LabelList(APIView):
     serializer_class = s.LabelSerializer
     pagination_class = None
 
-    @extend_schema(responses={200: s.LabelSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: s.LabelSerializer(many=True)})
     def get(self, request, slug):
         return Response(s.LabelSerializer(selectors.labels_of(self.project), many=True).data)

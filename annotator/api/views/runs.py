@@ -12,7 +12,7 @@ from ... import names, services
 from ...models import TaskRun
 from .. import serializers as s
 from ..permissions import MANAGER, APIView
-from .common import ERRORS, accepted, valid
+from .common import accepted, valid
 
 
 class TaskList(APIView):
@@ -33,7 +33,7 @@ class TaskList(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("kind", str, enum=TaskRun.Kind.values)],
-        responses={200: s.TaskRunSerializer(many=True), **ERRORS},
+        responses={200: s.TaskRunSerializer(many=True)},
     )
     def get(self, request, slug):
         page = self.paginate_queryset(self.get_queryset())
@@ -52,7 +52,7 @@ class TaskDetail(APIView):
 
     serializer_class = s.TaskRunSerializer
 
-    @extend_schema(responses={200: s.TaskRunSerializer, **ERRORS})
+    @extend_schema(responses={200: s.TaskRunSerializer})
     def get(self, request, slug, pk):
         return Response(self.get_serializer(_run_of(self, pk)).data)
 
@@ -70,7 +70,6 @@ class TaskDownload(APIView):
             # JSON formats (Label Studio, doccano) come as application/json: any JSON value, not a string.
             (200, "application/json"): OpenApiResponse(OpenApiTypes.ANY, description=_EXPORT_FILE),
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=_EXPORT_FILE),
-            **ERRORS,
         }
     )
     def get(self, request, slug, pk):
@@ -92,7 +91,7 @@ class ExportStart(APIView):
     serializer_class = s.TaskRunSerializer
     roles = (MANAGER,)
 
-    @extend_schema(request=s.ExportStartSerializer, responses={202: s.TaskRunSerializer, **ERRORS})
+    @extend_schema(request=s.ExportStartSerializer, responses={202: s.TaskRunSerializer})
     def post(self, request, slug):
         data = valid(s.ExportStartSerializer, request.data)
         # Names are looked up in this project only: one of another project is "not found", as a missing one.
@@ -124,6 +123,6 @@ class PredictStart(APIView):
     serializer_class = s.TaskRunSerializer
     roles = (MANAGER,)
 
-    @extend_schema(request=None, responses={202: s.TaskRunSerializer, **ERRORS})
+    @extend_schema(request=None, responses={202: s.TaskRunSerializer})
     def post(self, request, slug):
         return accepted(self, services.start_prediction(self.project, request.user))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import scoring, selectors, services
 from ...selectors import dashboards
 from .. import serializers as s
 from ..permissions import OVERSEERS, APIView
-from .common import ERRORS, accepted, valid
+from ..filters import ModelFilter, filters
+from .common import accepted, valid
 
 
 class Evaluation(APIView):
@@ -19,12 +20,9 @@ class Evaluation(APIView):
     serializer_class = s.TaskRunSerializer
     roles = OVERSEERS
 
-    @extend_schema(
-        parameters=[OpenApiParameter("model", str, description="The extractor version (default: the latest).")],
-        responses={200: s.EvaluationSerializer, **ERRORS},
-    )
+    @extend_schema(parameters=[ModelFilter], responses={200: s.EvaluationSerializer})
     def get(self, request, slug):
-        name = request.query_params.get("model")
+        name = filters(self, ModelFilter).get("model")
         extractor = scoring.version_named(name, self.project) if name else selectors.latest_extractor(self.project)
         if extractor is None:
             raise Http404(f"No extractor version {name!r} in this project." if name else "No predictions in this project yet.")
@@ -45,7 +43,7 @@ class Evaluation(APIView):
 
     @extend_schema(
         request=s.EvaluationStartSerializer,
-        responses={202: s.TaskRunSerializer, **ERRORS},
+        responses={202: s.TaskRunSerializer},
         description="Score in the background (large projects); the task's result holds the scores.",
     )
     def post(self, request, slug):
@@ -66,7 +64,7 @@ class Agreement(APIView):
     serializer_class = s.AgreementSerializer
     roles = OVERSEERS
 
-    @extend_schema(responses={200: s.AgreementSerializer, **ERRORS})
+    @extend_schema(responses={200: s.AgreementSerializer})
     def get(self, request, slug):
         result = dashboards.project_agreement(self.project)
         return Response(
