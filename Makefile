@@ -12,28 +12,11 @@ WEB_WORKERS ?= 2
 
 .PHONY: run serve worker test test-quick test-sqlite test-postgres browser-deps bench clean
 
-# Run the web server $(1) with $(WORKERS) task workers beside it, each in its own process group.
-# A worker that stops is reported on stderr and started again (it resumes what it held); when the
-# server stops, or on Ctrl+C, the workers are stopped too.
-run serve: SHELL := /bin/bash
-define with_workers
-	@set -m; pids=""; server=""; \
-	stop_all() { for p in $$server $$pids; do kill -TERM -- -$$p 2>/dev/null; done; wait 2>/dev/null; }; \
-	trap 'stop_all' EXIT; trap 'exit 130' INT TERM; \
-	for i in $$(seq 1 $(WORKERS)); do $(PY) manage.py task_worker & pids="$$pids $$!"; done; \
-	$(1) & server=$$!; \
-	while kill -0 $$server 2>/dev/null; do \
-	  sleep 2; alive=""; \
-	  for p in $$pids; do \
-	    if kill -0 $$p 2>/dev/null; then alive="$$alive $$p"; continue; fi; \
-	    wait $$p; code=$$?; \
-	    echo "*** The task worker (pid $$p) stopped with exit code $$code; background tasks wait until it is back. Starting it again." >&2; \
-	    $(PY) manage.py task_worker & alive="$$alive $$!"; \
-	  done; \
-	  pids=$$alive; \
-	done; \
-	wait $$server
-endef
+# Start the web process $(1) of the Procfile and $(WORKERS) task workers beside it with honcho: one
+# log, prefixed by process; Ctrl+C (or any process ending) stops them all. A worker that is stopped
+# loses nothing: what it held is handed out again by the other workers, or by the next one started.
+HONCHO = WEB_BIND=$(HOST):$(PORT) WEB_WORKERS=$(WEB_WORKERS) $(VENV)/bin/honcho -f Procfile start
+with_workers = $(HONCHO) $(if $(filter-out 0,$(WORKERS)),-c worker=$(WORKERS) $(1) worker,$(1))
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +39,7 @@ run: $(VENV)/.run-installed
 	@echo "  Open http://$(HOST):$(PORT)/ and log in as 'admin' with the password above."
 	@echo "  The API is at http://$(HOST):$(PORT)/api/ (Swagger page: /api/docs/); $(WORKERS) task worker(s) run beside the server."
 	@echo
-	$(call with_workers,$(PY) manage.py runserver $(HOST):$(PORT))
+	$(call with_workers,web)
 
 # Production: gunicorn with static files from WhiteNoise, DEBUG off, settings from the environment
 # (DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, REDIS_URL, TASKS_BACKEND); see "Running for a team" in README.md.
@@ -64,7 +47,7 @@ serve: export DEBUG = 0
 serve: $(VENV)/.run-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	$(call with_workers,$(VENV)/bin/gunicorn annotator.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --timeout 90 --access-logfile -)
+	$(call with_workers,serve)
 
 # A machine that only runs background tasks (TASKS_BACKEND=rq with REDIS_URL, or the shared database).
 worker: $(VENV)/.run-installed

@@ -523,14 +523,16 @@ class EvaluationRun(models.Model):
 
 
 class TaskRun(models.Model):
-    """One piece of background work (prediction, export, evaluation): who asked, how far it has got.
+    """One piece of background work (prediction, export, evaluation, training, import): who asked, how far it has got.
 
-    Workers add to `done` in the same transaction as the work itself, so the
-    count stays exact when a worker is stopped. A prediction run is cut into
-    `chunks` of documents (id ranges) that workers take one at a time;
-    `leases` says which chunk (or, for the one-step kinds, the step "main")
-    is being worked on, by which process and when it last reported: what lets
-    a chunk whose worker died be handed to another worker.
+    The work itself is cut into RunChunk rows that workers claim one at a
+    time (a prediction run: id ranges of documents; the other kinds: one
+    chunk for the whole step); annotator/jobs/ starts, claims and finishes
+    them. `done` of a prediction run is a count of what is stored (documents
+    of the run's range with the run's extractor version), refreshed as
+    workers write; the other kinds report their own done/total.
+    `heartbeat_at` is when the run was created, planned or last handed to
+    the workers again (jobs.start.replan kicks a silent run once per period).
     """
 
     class Kind(models.TextChoices):
@@ -538,6 +540,7 @@ class TaskRun(models.Model):
         EXPORT = "export", "Export"
         EVALUATE = "evaluate", "Evaluation"
         TRAIN = "train", "Training"
+        IMPORT = "import", "Import"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -551,22 +554,14 @@ class TaskRun(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    # What was asked: model, format, layer, annotator…
+    # What was asked: model, format, layer, annotator…; a planned prediction adds its version and range.
     params = models.JSONField(default=dict, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
-    # Messages of what went wrong (a failed chunk, a missing model); the run goes on where it can.
+    # Messages of what went wrong (a failed chunk, a missing model, a bad file); the run goes on where it can.
     errors = models.JSONField(default=list, blank=True)
-    # What came out: counts, the export's file name, the evaluation's scores.
+    # What came out: counts, the export's file name, the evaluation's scores, the import's report.
     result = models.JSONField(default=dict, blank=True)
-    # Prediction only: [[first id, last id, documents], ...] and the indexes of the chunks finished.
-    chunks = models.JSONField(null=True, blank=True)
-    chunks_done = models.JSONField(default=list, blank=True)
-    # {chunk index or "main": {"host", "pid", "token", "task", "at"}}
-    leases = models.JSONField(default=dict, blank=True)
-    # Prediction only: chunk tasks enqueued and not started yet (so a finished chunk enqueues a
-    # successor only when there is more open work than tasks already waiting for it).
-    waiting = models.PositiveIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -591,6 +586,44 @@ class TaskRun(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
+class RunChunk(models.Model):
+    """A piece of a run that one worker does at a time, claimed like a document (SKIP LOCKED / IMMEDIATE).
+
+    A prediction chunk is the id range [first_id, last_id] of documents that
+    lacked the run's predictions when it was planned; the one step of an
+    export, evaluation, training or import is chunk 0 with no range. The
+    holder proves it still holds the chunk by its `token` and says it is
+    alive by moving `claimed_at`; a chunk claimed longer ago than
+    TASK_STALE_SECONDS is taken again by any worker (what it stored stays,
+    what is missing is done). No process ids: a silent holder is a dead one.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLAIMED = "claimed", "Claimed"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(TaskRun, on_delete=models.CASCADE, related_name="chunk_rows")
+    index = models.PositiveIntegerField()
+    first_id = models.BigIntegerField(null=True, blank=True)
+    last_id = models.BigIntegerField(null=True, blank=True)
+    # Documents to do when it was planned (prediction), for the page.
+    size = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="runchunk_run_index")]
+        indexes = [models.Index(fields=["state", "claimed_at"], name="runchunk_state_claimed")]
+
+    def __str__(self):
+        return f"chunk {self.index} of run {self.run_id} ({self.state})"
 
 
 class StoredPipeline(models.Model):

@@ -368,3 +368,5 @@ IMPORT_MAX_ARCHIVE_BYTES = int(os.environ.get("IMPORT_MAX_ARCHIVE_BYTES", str(1 
 
 # Where export tasks write their files (shared storage when workers run on other machines).
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", VAR_DIR / "exports"))
+# Where files uploaded on the Import page wait for the import task (shared storage likewise).
+UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", VAR_DIR / "uploads"))

@@ -10,7 +10,7 @@ database given), then measures in one run, on the same texts:
 
 - bare: the extractor's spaCy pipeline (annotator.extraction.load_extractor)
   running `nlp.pipe` over the texts in this process, nothing stored;
-- app, 1 worker and 2 workers: `services.start_prediction` and that many
+- app, 1 worker and 2 workers: `jobs.start.start_prediction` and that many
   `manage.py task_worker` processes (database backend), from the start of
   the run until its last chunk is stored: tasks, chunking, reading the
   texts, converting and writing the predictions, progress, everything.
@@ -116,7 +116,7 @@ class Worker:
 
 def app_run(project, env: dict, workers: int, timeout: float = 3600) -> float:
     """Seconds from starting a prediction run until it is done, with `workers` worker processes."""
-    from annotator import services
+    from annotator.jobs import start
     from annotator.models import Prediction, TaskRun
 
     Prediction.objects.filter(document__project=project).delete()
@@ -126,7 +126,7 @@ def app_run(project, env: dict, workers: int, timeout: float = 3600) -> float:
             if not worker.ready.wait(timeout=120):
                 raise SystemExit("a worker did not start:\n" + "".join(worker.output[-30:]))
         begin = time.perf_counter()
-        run = services.start_prediction(project)
+        run = start.start_prediction(project)
         while True:
             run.refresh_from_db()
             if run.finished:

@@ -286,7 +286,10 @@ def test_download_of_unknown_model_is_404(client, manager, layers):
     assert response.status_code == 404 and b"no predictions of 'nope'" in response.content
 
 
-def test_import_upload(client, ann_client, manager, project):
+def test_import_upload(client, ann_client, manager, project, settings, tmp_path):
+    """The upload runs as a background task (here at once); its page shows the report (tests/jobs has more)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.UPLOAD_DIR = tmp_path
     upload = SimpleUploadedFile("doccano.jsonl", "\n".join(DOCCANO).encode())
     assert ann_client.post(reverse("import_upload", args=["news"]), {"file": upload}).status_code == 403
     client.force_login(manager)

@@ -1,4 +1,4 @@
-"""Background work: prediction runs in chunks, progress, the task pages, and stopping and resuming workers.
+"""Background work: prediction runs in chunk rows, progress, the task pages, and stopping and resuming workers.
 
 The database backend runs in this process in the quick tests; the tests
 marked `postgres` start real worker processes (one is killed in the middle
@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ from django.db import connection
 from django.urls import reverse
 
 from annotator import services
-from annotator.models import Document, Membership, Prediction, TaskRun
-from annotator.services import background
+from annotator.jobs import chunks, start
+from annotator.jobs import prediction as jobs_prediction
+from annotator.models import Document, Membership, Prediction, RunChunk, TaskRun
 
 from .conftest import make_document
 
@@ -68,13 +70,15 @@ def work(**options) -> None:
 def test_a_run_is_cut_into_chunks_that_the_worker_takes_one_by_one(project, fake_extractor, db_tasks, make_user):
     make_documents(project, 7)
     boss = make_user("boss", role=Membership.Role.MANAGER, project=project)
-    run = services.start_prediction(project, boss)
+    run = start.start_prediction(project, boss)
     assert run.status == "queued" and run.user == boss
     work()
     run.refresh_from_db()
     assert run.status == "done" and run.done == run.total == 7 and run.percent == 100
-    assert run.chunks == [[d.pk, d.pk + 2, 3] for d in Document.objects.order_by("id")[::3][:2]] + [[run.chunks[2][0], run.chunks[2][0], 1]]
-    assert run.chunks_done == [0, 1, 2] and run.leases == {} and run.errors == []
+    ids = list(Document.objects.order_by("id").values_list("id", flat=True))
+    rows = list(run.chunk_rows.order_by("index").values_list("index", "first_id", "last_id", "size", "state"))
+    assert rows == [(0, ids[0], ids[2], 3, "done"), (1, ids[3], ids[5], 3, "done"), (2, ids[6], ids[6], 1, "done")]
+    assert run.errors == []
     assert run.result == {"extractor": "fake-extractor-1", "predicted": 7}
     assert_each_predicted_once(project)
 
@@ -82,7 +86,7 @@ def test_a_run_is_cut_into_chunks_that_the_worker_takes_one_by_one(project, fake
 @pytest.mark.django_db
 def test_progress_moves_with_each_stored_batch(project, fake_extractor, db_tasks, monkeypatch):
     make_documents(project, 5)
-    monkeypatch.setattr(background, "WRITE_BATCH", 2)
+    monkeypatch.setattr(jobs_prediction, "WRITE_BATCH", 2)
     seen = []
     real_predict = fake_extractor.predict
 
@@ -92,7 +96,7 @@ def test_progress_moves_with_each_stored_batch(project, fake_extractor, db_tasks
             yield spans
 
     monkeypatch.setattr(fake_extractor, "predict", predict)
-    services.start_prediction(project)
+    start.start_prediction(project)
     work()
     assert seen == [0, 0, 2, 3, 3]  # chunks of 3 written two at a time: 2, then 1; then the next chunk
 
@@ -100,10 +104,10 @@ def test_progress_moves_with_each_stored_batch(project, fake_extractor, db_tasks
 @pytest.mark.django_db
 def test_nothing_to_do_finishes_at_once(project, fake_extractor, db_tasks, document):
     services.predict_documents(project)
-    run = services.start_prediction(project)
+    run = start.start_prediction(project)
     work()
     run.refresh_from_db()
-    assert (run.status, run.total, run.chunks) == ("done", 0, [])
+    assert (run.status, run.total, run.chunk_rows.count()) == ("done", 0, 0)
 
 
 @pytest.mark.django_db
@@ -118,7 +122,7 @@ def test_a_failing_chunk_is_recorded_and_the_others_go_on(project, fake_extracto
         return real_predict(texts)
 
     monkeypatch.setattr(fake_extractor, "predict", predict)
-    run = services.start_prediction(project)
+    run = start.start_prediction(project)
     work()
     run.refresh_from_db()
     assert run.status == "done" and run.done == 3
@@ -132,7 +136,7 @@ def test_a_missing_model_fails_the_run(project, db_tasks, document, monkeypatch)
         raise OSError("no such pipeline")
 
     monkeypatch.setattr(services.prediction, "get_extractor", missing)
-    run = services.start_prediction(project)
+    run = start.start_prediction(project)
     work()
     run.refresh_from_db()
     assert run.status == "failed" and "no such pipeline" in run.errors[0]
@@ -163,7 +167,7 @@ def test_a_stopped_chunk_is_resumed_without_predicting_anything_twice(project, f
     settings.PREDICT_CHUNK_SIZE = 4
     settings.PREDICT_PARALLEL = 1
     make_documents(project, 10)
-    monkeypatch.setattr(background, "WRITE_BATCH", 2)
+    monkeypatch.setattr(jobs_prediction, "WRITE_BATCH", 2)
     asked: list[str] = []
     real_predict = fake_extractor.predict
     die_at = ["Doc 3:"]
@@ -177,53 +181,54 @@ def test_a_stopped_chunk_is_resumed_without_predicting_anything_twice(project, f
             yield from real_predict([text])
 
     monkeypatch.setattr(fake_extractor, "predict", predict)
-    run = services.start_prediction(project)
+    run = start.start_prediction(project)
     work()  # dies in the first chunk, after storing Doc 1 and 2
     run.refresh_from_db()
-    assert run.status == "running" and run.done == 2 and list(run.leases) == ["0"]
+    assert run.status == "running" and run.done == 2
+    assert list(run.chunk_rows.filter(state="claimed").values_list("index", flat=True)) == [0]
     assert Prediction.objects.count() == 2
-    # The lease is this (living) process's and fresh: not stale yet, nothing is handed out twice.
-    assert background.recover_stalled() == []
-    assert [r.pk for r in background.recover_stalled(stale_seconds=0)] == [run.pk]
+    # The claim is fresh: not stale yet, nothing is handed out twice.
+    assert start.replan() == []
+    assert [r.pk for r in start.replan(stale_seconds=0)] == [run.pk]  # planned again: the chunk is open
+    assert run.chunk_rows.get(index=0).state == "open"
     work()
     run.refresh_from_db()
-    assert run.status == "done" and run.done == run.total == 10 and run.chunks_done == [0, 1, 2]
+    assert run.status == "done" and run.done == run.total == 10
+    assert set(run.chunk_rows.values_list("state", flat=True)) == {"done"}
     assert_each_predicted_once(project)
     assert sorted(asked) == sorted(f"Doc {i}" for i in range(1, 11))  # nothing asked twice
     assert run.result["predicted"] == 10
 
 
 @pytest.mark.django_db
-def test_a_lease_of_a_dead_process_is_stale_at_once():
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    here = background._here()
-    from django.utils import timezone
-
-    now = timezone.now().isoformat()
-    assert background.lease_is_stale({**here, "pid": dead.pid, "at": now})
-    assert not background.lease_is_stale({**here, "at": now})
-    assert not background.lease_is_stale({"host": "elsewhere", "pid": 1, "at": now})
-    assert background.lease_is_stale({"host": "elsewhere", "pid": 1, "at": now}, stale_seconds=-1)
+def test_a_held_chunk_is_taken_again_only_once_its_holder_is_silent(project, settings):
+    settings.TASK_STALE_SECONDS = 300
+    run = TaskRun.objects.create(project=project, kind="export")
+    RunChunk.objects.create(run=run, index=0)
+    first = chunks.claim(run.pk, 0)
+    assert first is not None and chunks.claim(run.pk, 0) is None  # held, and its holder is alive
+    RunChunk.objects.filter(pk=first.pk).update(claimed_at=first.claimed_at - timedelta(seconds=301))
+    second = chunks.claim(run.pk, 0)  # silent for longer than TASK_STALE_SECONDS: anyone may take it
+    assert second is not None and second.token != first.token
+    assert not chunks.hold(first) and chunks.hold(second)  # the old holder learns it lost the chunk
+    assert not chunks.close(first) and chunks.close(second)
 
 
 @pytest.mark.django_db
 def test_a_worker_that_lost_its_chunk_stops_and_its_writes_stand(project, fake_extractor, db_tasks, settings, monkeypatch):
     settings.PREDICT_CHUNK_SIZE = 10
     make_documents(project, 4)
-    monkeypatch.setattr(background, "WRITE_BATCH", 1)
+    monkeypatch.setattr(jobs_prediction, "WRITE_BATCH", 1)
     real_predict = fake_extractor.predict
 
     def predict(texts, batch_size=16):
         for index, text in enumerate(texts):
             if index == 2:  # meanwhile the chunk was given to someone else
-                run = TaskRun.objects.get()
-                run.leases["0"]["token"] = "another worker"
-                run.save()
+                RunChunk.objects.filter(index=0).update(token="another worker")
             yield from real_predict([text])
 
     monkeypatch.setattr(fake_extractor, "predict", predict)
-    run = services.start_prediction(project)
+    run = start.start_prediction(project)
     work()
     run.refresh_from_db()
     assert Prediction.objects.count() == 2 and run.done == 2 and run.status == "running"
@@ -232,11 +237,10 @@ def test_a_worker_that_lost_its_chunk_stops_and_its_writes_stand(project, fake_e
 @pytest.mark.django_db
 def test_exports_and_evaluations_resume_too(project, fake_extractor, db_tasks, document):
     services.predict_documents(project)
-    run = services.start_export(project, fmt="jsonl", layer="model")
-    TaskRun.objects.filter(pk=run.pk).update(
-        status="running", leases={"main": {"host": "elsewhere", "pid": 1, "token": "t", "at": "2000-01-01T00:00:00+00:00"}}
-    )
-    work()  # the export's task ran, saw a live-looking lease... of 2000: stale, so it took over
+    run = start.start_export(project, fmt="jsonl", layer="model")
+    TaskRun.objects.filter(pk=run.pk).update(status="running")
+    run.chunk_rows.update(state="claimed", token="t", claimed_at=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    work()  # the export's task ran, saw its chunk claimed... in 2000: a silent holder, so it took over
     run.refresh_from_db()
     assert run.status == "done" and run.result["documents"] == 1
 
@@ -316,12 +320,12 @@ def test_prediction_through_rq_and_the_real_redis(project, fake_extractor, setti
     queue.connection.flushdb()
     try:
         make_documents(project, 5)
-        run = services.start_prediction(project)
+        run = start.start_prediction(project)
         assert queue.count == 1
         worker = django_rq.get_worker("default", job_class="django_tasks_rq.Job", worker_class="rq.worker.SimpleWorker")
         worker.work(burst=True)
         run.refresh_from_db()
-        assert run.status == "done" and run.done == run.total == 5 and len(run.chunks) == 3
+        assert run.status == "done" and run.done == run.total == 5 and run.chunk_rows.count() == 3
         assert_each_predicted_once(project)
         assert queue.finished_job_registry.count == 4  # the plan and one task per chunk
     finally:
@@ -351,7 +355,7 @@ WORKER = textwrap.dedent(
 
     slow = Slow()
     prediction.get_extractor = lambda model=None: slow
-    call_command("task_worker", preload=False, interval=0.05, recover_every=0, verbosity=0)
+    call_command("task_worker", preload=False, interval=0.05, recover_every=0.5, verbosity=0)
     """
 )
 
@@ -370,7 +374,8 @@ def start_worker(tmp_path: Path, name: str, delay: float) -> tuple[subprocess.Po
         "TASKS_BACKEND": "db",
         "PREDICT_CHUNK_SIZE": "50",
         "PREDICT_PARALLEL": "4",
-        "TASK_STALE_SECONDS": "300",  # so only the dead process's pid can make the lease stale this fast
+        # A holder silent this long is taken for dead (a live one reports every stored batch, ~0.5 s here).
+        "TASK_STALE_SECONDS": "3",
     }
     script = WORKER.format(root=str(ROOT), delay=delay, log=str(log))
     process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT, stderr=subprocess.PIPE)
@@ -378,7 +383,7 @@ def start_worker(tmp_path: Path, name: str, delay: float) -> tuple[subprocess.Po
 
 
 def _mid_chunk(run: TaskRun, at_least: int) -> bool:
-    return run.done >= at_least and bool(run.leases)
+    return run.done >= at_least and run.chunk_rows.filter(state="claimed").exists()
 
 
 def wait_until(condition, timeout: float = 60.0, processes=()) -> None:
@@ -414,13 +419,13 @@ def test_two_database_workers_share_one_run_on_postgresql(project, tmp_path):
     make_documents(project, 300)
     workers = [start_worker(tmp_path, f"w{i}", delay=0.004) for i in range(2)]
     try:
-        run = services.start_prediction(project)
+        run = start.start_prediction(project)
         wait_until(lambda: TaskRun.objects.get(pk=run.pk).finished, timeout=120, processes=[p for p, _ in workers])
     finally:
         for process, _ in workers:
             stop(process)
     run.refresh_from_db()
-    assert run.status == "done" and run.done == run.total == 300 and len(run.chunks) == 6
+    assert run.status == "done" and run.done == run.total == 300 and run.chunk_rows.count() == 6
     assert_each_predicted_once(project)
     logs = [_lines(log) for _, log in workers]
     assert all(logs), "both workers predicted"
@@ -438,17 +443,17 @@ def test_killing_a_worker_mid_run_and_starting_another_finishes_the_run(project,
     first, first_log = start_worker(tmp_path, "first", delay=0.01)
     second = None
     try:
-        run = services.start_prediction(project)
+        run = start.start_prediction(project)
         # Kill it in the middle of a chunk: after some chunks are stored, while it holds the next one
         # (each chunk takes about half a second here, so the kill lands inside it).
         wait_until(lambda: _mid_chunk(TaskRun.objects.get(pk=run.pk), 60), processes=[first])
         first.send_signal(signal.SIGKILL)
         first.wait()
         run.refresh_from_db()
-        assert run.status == "running" and 60 <= run.done < 200 and run.leases
+        assert run.status == "running" and 60 <= run.done < 200 and run.chunk_rows.filter(state="claimed").exists()
         stored_before = set(Prediction.objects.values_list("document__text", flat=True))
         assert len(stored_before) == run.done
-        assert DBTaskResult.objects.filter(status="RUNNING").exists()  # the killed worker's task
+        assert DBTaskResult.objects.filter(status="RUNNING").exists()  # the killed worker's task, left as it is
 
         second, second_log = start_worker(tmp_path, "second", delay=0.001)
         wait_until(lambda: TaskRun.objects.get(pk=run.pk).finished, timeout=120, processes=[second])
@@ -463,4 +468,3 @@ def test_killing_a_worker_mid_run_and_starting_another_finishes_the_run(project,
     again = set(_lines(second_log)) & {text.split(":")[0] for text in stored_before}
     assert again == set()
     assert set(_lines(first_log)) | set(_lines(second_log)) == {f"Doc {i}" for i in range(1, 201)}
-    assert not DBTaskResult.objects.filter(status="RUNNING").exists()  # marked failed by the recovery

@@ -35,17 +35,6 @@ from .prediction import (
 from .projects import DEFAULT_LABELS, add_member, delete_label, ensure_project, remove_member, reset_work_order
 from .assignment import ClaimRefused, claim_document, claim_next, has_open_slot
 from .review import GOLD, accept, rebuild, resolve, review_state, start_review
-from .background import (
-    RunRefused,
-    export_media_type,
-    export_path,
-    recover_stalled,
-    runs_visible_to,
-    start_evaluation,
-    start_export,
-    start_prediction,
-    wait_for,
-)
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -89,13 +78,4 @@ __all__ = [
     "resolve",
     "review_state",
     "start_review",
-    "RunRefused",
-    "export_media_type",
-    "export_path",
-    "recover_stalled",
-    "runs_visible_to",
-    "start_evaluation",
-    "start_export",
-    "start_prediction",
-    "wait_for",
 ]

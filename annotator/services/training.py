@@ -40,7 +40,6 @@ from ..models import (
     TaskRun,
     TrainingRun,
 )
-from . import background as bg
 from . import prediction
 
 logger = logging.getLogger(__name__)
@@ -211,11 +210,12 @@ def store_version(version: str, nlp, *, labels: list[str], merge: str, base_mode
     return extractor
 
 
-def promote(project: Project, extractor: ExtractorVersion | None, user=None, *, predict: bool = True) -> TaskRun | None:
+def promote(project: Project, extractor: ExtractorVersion | None, user=None) -> None:
     """Make `extractor` (a trained version; None: back to the rule extractor) the one that suggests.
 
-    New documents and re-prediction use it from now on; with `predict`, a
-    background run writes its suggestions for the documents that lack them.
+    New documents and re-prediction use it from now on; the caller starts a
+    background prediction run for the documents that lack its suggestions
+    (jobs.start.promote does both).
     """
     if extractor is not None and not StoredPipeline.objects.filter(extractor=extractor).exists():
         raise TrainingRefused(f"{extractor.version} is not a trained version of this app")
@@ -224,19 +224,22 @@ def promote(project: Project, extractor: ExtractorVersion | None, user=None, *, 
     if extractor is not None:
         TrainingRun.objects.filter(project=project, extractor=extractor).update(promoted=True)
     logger.info("project %s: suggestions now from %s", project.slug, extractor.version if extractor else "the rules")
-    return bg.start_prediction(project, user) if predict else None
 
 
 # ---------------------------------------------------------------- training
 
 
 class Reporter:
-    """Progress of a training: done/total steps and log lines, to a TaskRun (if any) and a callback."""
+    """Progress of a training: done/total steps and log lines, to `report` (a background run's record) and `echo`.
 
-    def __init__(self, total: int, *, run_id: int | None = None, token: str | None = None, echo: Callable | None = None):
+    `report(done or None, total, last log lines)` raises extraction.training.Cancelled
+    when the run was cancelled (jobs.training records it so).
+    """
+
+    def __init__(self, total: int, *, report: Callable | None = None, echo: Callable | None = None):
         self.total = max(1, total)
         self.offset = 0
-        self.run_id, self.token, self.echo = run_id, token, echo
+        self.report, self.echo = report, echo
         self.lines: list[str] = []
         self._last = 0.0
         self._sent = 0
@@ -264,24 +267,13 @@ class Reporter:
         self._send()
 
     def _send(self, done: int | None = None, force: bool = False) -> None:
-        if self.run_id is None:
+        if self.report is None:
             return
         now = time.monotonic()
         if not force and now - self._last < 1.0:
             return
         self._last = now
-        stamp = timezone.now()
-        with transaction.atomic():
-            run = bg._locked(self.run_id)
-            if run is None or run.finished or run.leases.get(bg.MAIN, {}).get("token") != self.token:
-                raise pure.Cancelled()
-            if done is not None:
-                run.done = min(self.total, done)
-            run.total = self.total
-            run.leases[bg.MAIN]["at"] = stamp.isoformat()
-            run.heartbeat_at = stamp
-            run.result = {**run.result, "log": self.lines[-200:]}
-            run.save(update_fields=["done", "total", "leases", "heartbeat_at", "result"])
+        self.report(None if done is None else min(self.total, done), self.total, self.lines[-200:])
 
 
 def _scaled_steps(base: int, fraction: float) -> int:
@@ -416,7 +408,7 @@ def train_project(
         training.save()
         if promote_if_better:
             if better:
-                promote(project, extractor, user, predict=task is not None)
+                promote(project, extractor, user)
                 training.promoted = True
                 reporter.line(f"promoted: {version} now writes the suggestions")
             else:
@@ -482,78 +474,11 @@ def summary(training: TrainingRun) -> dict:
     }
 
 
-# ---------------------------------------------------------------- in the background
+# ---------------------------------------------------------------- retraining as people work
 
 
 def _running(project: Project):
     return TaskRun.objects.filter(project=project, kind=TaskRun.Kind.TRAIN, status__in=[TaskRun.Status.QUEUED, TaskRun.Status.RUNNING])
-
-
-def start_training(
-    project: Project, user=None, *, dev_fraction: float = 0.2, seed: int = 0, curve: bool = False, promote: bool | None = None
-) -> TaskRun:
-    """Start a training as a background task (one at a time per project)."""
-    if not 0 < dev_fraction < 1:
-        raise TrainingRefused("the dev fraction must be between 0 and 1")
-    gold = project.documents.filter(gold_at__isnull=False).count()
-    if gold < 2:
-        raise TrainingRefused(f"training needs at least 2 documents with gold; this project has {gold}")
-    params = {"dev_fraction": dev_fraction, "seed": seed, "curve": curve, "promote": promote}
-    with transaction.atomic():
-        # The project's row lock: two workers finding a retraining due at once start one training.
-        Project.objects.select_for_update().filter(pk=project.pk).first()
-        if _running(project).exists():
-            raise TrainingRefused("a training of this project is already running")
-        run = bg._create(project, user, TaskRun.Kind.TRAIN, params)
-    bg._enqueue("train_run", run)  # after the commit: the worker must see the run
-    return run
-
-
-def train_run(run_id: int, task_id: str | None = None) -> dict:
-    """The body of the training task: train, store, score; the run's result is the `train --json` object."""
-    claimed = bg._claim_main(run_id, task_id)
-    if claimed is None:
-        return {"skipped": True}
-    run, token = claimed
-    params = run.params
-    try:
-        training = train_project(
-            run.project,
-            dev_fraction=params.get("dev_fraction", 0.2),
-            seed=params.get("seed", 0),
-            curve=params.get("curve", False),
-            promote_if_better=params.get("promote"),
-            max_steps=params.get("max_steps"),
-            user=run.user,
-            task=run,
-            reporter_factory=lambda total: Reporter(total, run_id=run_id, token=token),
-        )
-    except pure.Cancelled:
-        return {"cancelled": True}
-    except Exception as error:
-        logger.exception("training run %s failed", run_id)
-        bg._fail(run_id, f"{type(error).__name__}: {error}")
-        return {"failed": True}
-    result = {**summary(training), "training": training.pk, "log": training.log[-200:]}
-    run.refresh_from_db(fields=["total"])
-    bg._release_main(run_id, token, result=result, done=run.total, total=run.total)
-    return {"training": training.pk}
-
-
-def cancel(run: TaskRun, user=None) -> bool:
-    """Stop a queued or running training: the run fails with a note, the training stops at its next step."""
-    with transaction.atomic():
-        locked = bg._locked(run.pk)
-        if locked is None or locked.finished or locked.kind != TaskRun.Kind.TRAIN:
-            return False
-        who = getattr(user, "username", None)
-        locked.errors = [*locked.errors, f"cancelled{f' by {who}' if who else ''}"]
-        bg._finish(locked, TaskRun.Status.FAILED)
-        locked.save()
-    return True
-
-
-# ---------------------------------------------------------------- retraining as people work
 
 
 def retrain_due(project: Project) -> bool:
@@ -563,27 +488,6 @@ def retrain_due(project: Project) -> bool:
     last = TrainingRun.objects.filter(project=project).order_by("-created_at", "-id").values_list("gold_documents", flat=True).first()
     gold = project.documents.filter(gold_at__isnull=False).count()
     return gold >= 2 and gold - (last or 0) >= project.retrain_every and not _running(project).exists()
-
-
-def maybe_retrain(project: Project) -> TaskRun | None:
-    """Start a background training when one is due (promotion follows the project's auto_promote)."""
-    if not retrain_due(project):
-        return None
-    try:
-        return start_training(project, None, dev_fraction=0.2, seed=project.random_seed)
-    except TrainingRefused:
-        return None
-
-
-def start_due_trainings() -> list[TaskRun]:
-    """A training for every project whose `retrain_every` new gold documents have come (the workers call this)."""
-    started = []
-    for project in Project.objects.filter(retrain_every__gt=0):
-        run = maybe_retrain(project)
-        if run is not None:
-            logger.info("project %s: %s new gold documents, training again (run %s)", project.slug, project.retrain_every, run.pk)
-            started.append(run)
-    return started
 
 
 def trainings(project: Project, limit: int = 20) -> list[TrainingRun]:
@@ -606,14 +510,10 @@ def label_counts(project: Project) -> dict[str, int]:
 
 __all__ = [
     "TrainingRefused",
-    "cancel",
     "gold_documents",
     "load_trained",
-    "maybe_retrain",
     "promote",
-    "start_training",
     "suggestion_model",
     "summary",
     "train_project",
-    "train_run",
 ]

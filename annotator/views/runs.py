@@ -1,41 +1,38 @@
 """Pages of background runs: the list, one run with a progress bar that updates itself, starting runs.
 
-Thin: check the role, call one service, render. The progress bar is the
-`progress` partial; while the run goes on it asks for itself again a second
-later (htmx), and stops asking once the run is done or failed.
+Thin: check the role, call one jobs function, render. The progress bar is
+the `progress` partial; while the run goes on it asks for itself again a
+second later (htmx), and stops asking once the run is done or failed.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import names, selectors, services
+from .. import names, selectors
 from ..formats import EXPORT_FORMATS
-from ..models import Membership, TaskRun
-from ..selectors import access
+from ..jobs import start
+from ..jobs.export import export_media_type, export_path
+from ..jobs.runs import RunRefused, runs_visible_to
+from ..models import TaskRun
+from ..roles import OVERSEERS, Role
+from .access import project_page
 
-MANAGER = Membership.Role.MANAGER
-REVIEWER = Membership.Role.REVIEWER
 
-
-def _run(request, slug, pk) -> tuple:
-    project = access.project_for(request.user, slug)
-    role = access.role_of(request.user, project)
-    run = services.runs_visible_to(request.user, project, role).filter(pk=pk).first()
+def _visible_run(request, project, role, pk) -> TaskRun:
+    run = runs_visible_to(request.user, project, role).filter(pk=pk).first()
     if run is None:
         raise Http404("No such task.")
-    return project, role, run
+    return run
 
 
 @require_GET
-def task_list(request, slug):
-    project = access.project_for(request.user, slug)
-    role = access.role_of(request.user, project)
-    runs = list(services.runs_visible_to(request.user, project, role)[:50])
+@project_page()
+def task_list(request, *, project, role):
+    runs = list(runs_visible_to(request.user, project, role)[:50])
     return render(
         request,
         "annotator/task_list.html",
@@ -43,8 +40,8 @@ def task_list(request, slug):
             "project": project,
             "role": role,
             "runs": runs,
-            "can_manage": role == MANAGER,
-            "can_evaluate": role in (MANAGER, REVIEWER),
+            "can_manage": role == Role.MANAGER,
+            "can_evaluate": role in OVERSEERS,
             "formats": EXPORT_FORMATS,
             "extractor": selectors.latest_extractor(project),
         },
@@ -52,39 +49,39 @@ def task_list(request, slug):
 
 
 @require_GET
-def task_detail(request, slug, pk):
-    project, role, run = _run(request, slug, pk)
+@project_page()
+def task_detail(request, pk, *, project, role):
+    run = _visible_run(request, project, role, pk)
     context = {"project": project, "role": role, "run": run}
     template = "annotator/task_detail.html#progress" if request.htmx else "annotator/task_detail.html"
     return render(request, template, context)
 
 
 @require_GET
-def task_download(request, slug, pk):
-    _, _, run = _run(request, slug, pk)
+@project_page()
+def task_download(request, pk, *, project, role):
+    run = _visible_run(request, project, role, pk)
     if run.kind != TaskRun.Kind.EXPORT or run.status != TaskRun.Status.DONE:
         raise Http404("This task has no file (yet).")
-    path = services.export_path(run)
+    path = export_path(run)
     if not path.exists():
         raise Http404("The export file is gone; start the export again.")
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=run.result.get("file") or path.name, content_type=services.export_media_type(run)
+        path.open("rb"), as_attachment=True, filename=run.result.get("file") or path.name, content_type=export_media_type(run)
     )
 
 
 @require_POST
-def task_predict(request, slug):
-    project = access.project_for(request.user, slug)
-    access.ensure_role(request.user, project, MANAGER)
-    run = services.start_prediction(project, request.user)
+@project_page(Role.MANAGER)
+def task_predict(request, *, project, role):
+    run = start.start_prediction(project, request.user)
     messages.success(request, "Prediction started: documents without the current extractor's suggestions get them.")
     return redirect("task_detail", slug=project.slug, pk=run.pk)
 
 
 @require_POST
-def task_export(request, slug):
-    project = access.project_for(request.user, slug)
-    access.ensure_role(request.user, project, MANAGER)
+@project_page(Role.MANAGER)
+def task_export(request, *, project, role):
     post = request.POST
     # A model or annotator of another project is "not found", like one that does not exist.
     model, annotator = post.get("model") or None, post.get("annotator") or None
@@ -93,27 +90,20 @@ def task_export(request, slug):
     ):
         raise Http404("No such model version or annotator in this project.")
     try:
-        run = services.start_export(
-            project,
-            request.user,
-            fmt=post.get("format", "jsonl"),
-            layer=post.get("layer", "gold"),
-            model=post.get("model") or None,
-            annotator=post.get("annotator") or None,
+        run = start.start_export(
+            project, request.user, fmt=post.get("format", "jsonl"), layer=post.get("layer", "gold"), model=model, annotator=annotator
         )
-    except services.RunRefused as error:
+    except RunRefused as error:
         messages.error(request, str(error))
         return redirect("task_list", slug=project.slug)
     return redirect("task_detail", slug=project.slug, pk=run.pk)
 
 
 @require_POST
-def task_evaluate(request, slug):
-    project = access.project_for(request.user, slug)
-    if access.role_of(request.user, project) not in (MANAGER, REVIEWER):
-        raise PermissionDenied("Only managers and reviewers see the evaluation: it shows the gold.")
+@project_page(*OVERSEERS, refusal="Only managers and reviewers see the evaluation: it shows the gold.")
+def task_evaluate(request, *, project, role):
     model = request.POST.get("model") or None
     if model and names.version_in(project, model) is None:
         raise Http404("No such model version in this project.")
-    run = services.start_evaluation(project, request.user, model=model)
+    run = start.start_evaluation(project, request.user, model=model)
     return redirect("task_detail", slug=project.slug, pk=run.pk)

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from annotator import services
 from annotator.formats import FormatError, limits
-from annotator.models import Document, GoldSpan, Membership
+from annotator.models import Document, GoldSpan, Membership, TaskRun
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +215,10 @@ def test_skip_invalid_leaves_out_the_hostile_records_only(project, tmp_path):
 
 
 @pytest.fixture
-def manager_client(client, make_user, project):
+def manager_client(client, make_user, project, settings, tmp_path):
+    # The upload runs as a background task: here at once, inside the request.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.UPLOAD_DIR = tmp_path
     client.force_login(make_user("boss", role=Membership.Role.MANAGER, project=project))
     return client
 
@@ -228,7 +231,7 @@ def test_upload_page_says_what_is_wrong_instead_of_500(manager_client, project, 
         reverse("import_upload", args=[project.slug]), {"file": SimpleUploadedFile(name, data), "format": fmt}, follow=True
     )
     assert response.status_code == 200
-    shown = [str(m) for m in response.context["messages"]]
+    shown = TaskRun.objects.get(kind="import").errors  # on the run's page, where the upload leads
     assert any(m.startswith(expected) and "Nothing from" in m for m in shown), shown
     assert Document.objects.count() == 0
 
@@ -236,7 +239,7 @@ def test_upload_page_says_what_is_wrong_instead_of_500(manager_client, project, 
 def test_upload_page_refuses_a_zip_bomb(manager_client, project):
     bomb = _zip({"doc.txt": b"Mosul " * (100 * 1024 * 1024 // 6), "doc.ann": b""})
     response = manager_client.post(reverse("import_upload", args=[project.slug]), {"file": SimpleUploadedFile("bomb.zip", bomb)}, follow=True)
-    assert any("IMPORT_MAX_MEMBER_BYTES" in str(m) for m in response.context["messages"])
+    assert any("IMPORT_MAX_MEMBER_BYTES" in m for m in TaskRun.objects.get(kind="import").errors)
     assert Document.objects.count() == 0
 
 

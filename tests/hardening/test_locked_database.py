@@ -15,7 +15,7 @@ import pytest
 from django.db import OperationalError
 
 from annotator.management.commands import task_worker
-from annotator.services import background
+from annotator.jobs import runs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,14 +50,14 @@ def test_other_database_errors_still_stop_the_worker():
 def test_a_chunk_write_is_tried_again_when_the_database_is_locked(monkeypatch, caplog):
     tries = []
 
-    @background.retry_when_locked
+    @runs.retry_when_locked
     def write():
         tries.append(1)
         if len(tries) == 1:
             raise OperationalError("database is locked")
         return 7
 
-    monkeypatch.setattr(background.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(runs.time, "sleep", lambda seconds: None)
     with caplog.at_level(logging.WARNING):
         assert write() == 7
     assert len(tries) == 2 and "database is locked; trying again in 1 s" in caplog.text
@@ -74,7 +74,7 @@ def test_a_worker_survives_a_write_lock_held_longer_than_its_busy_timeout(tmp_pa
     # A task waiting for the worker: an export of the (empty) demo-less project.
     subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); from annotator import services; "
-         "services.start_export(services.ensure_project('news'), None, fmt='jsonl', layer='gold')"],
+         "from annotator.jobs import start; start.start_export(services.ensure_project('news'), None, fmt='jsonl', layer='gold')"],
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "annotator.settings"}, check=True, timeout=120,
     )
     holder = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None, check_same_thread=False)

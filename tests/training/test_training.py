@@ -15,6 +15,8 @@ from annotator.models import (
     TaskRun,
     TrainingRun,
 )
+from annotator.jobs import start
+from annotator.jobs import training as training_runs
 from annotator.services import prediction, training
 
 from .conftest import add_gold, synthetic_records
@@ -104,21 +106,21 @@ def test_promotion_happens_only_when_better_on_dev(gold_project, monkeypatch):
 
 def test_new_documents_are_predicted_with_the_promoted_version(gold_project, monkeypatch):
     run = training.train_project(gold_project, seed=0, max_steps=STEPS)
-    training.promote(gold_project, run.extractor, predict=False)
+    training.promote(gold_project, run.extractor)
     monkeypatch.setattr(prediction, "get_extractor", GET_EXTRACTOR)
     version, done = services.predict_documents(gold_project)
     assert version == run.extractor and done == 20
     labels = set(Prediction.objects.filter(extractor=version).values_list("spans__label__name", flat=True))
     assert labels & {"WEAPON", "PLACE", "GROUP"}
     # Back to the rules: promotion of None.
-    training.promote(gold_project, None, predict=False)
+    training.promote(gold_project, None)
     assert training.suggestion_model(gold_project) is None
 
 
 def test_promotion_refuses_a_version_that_was_not_trained(gold_project):
     version = ExtractorVersion.objects.create(name="news-extractor", version="news-extractor-abc")
     with pytest.raises(training.TrainingRefused):
-        training.promote(gold_project, version, predict=False)
+        training.promote(gold_project, version)
 
 
 def test_training_needs_two_gold_documents(custom_project, quick_training, fake_extractor):
@@ -126,7 +128,7 @@ def test_training_needs_two_gold_documents(custom_project, quick_training, fake_
     with pytest.raises(training.TrainingRefused):
         training.train_project(custom_project)
     with pytest.raises(training.TrainingRefused):
-        training.start_training(custom_project)
+        start.start_training(custom_project)
 
 
 @pytest.mark.slow
@@ -153,7 +155,7 @@ def test_train_command_prints_the_json_summary_last(gold_project, capsys):
 
 def test_a_background_training_runs_and_reports(gold_project, settings, manager):
     settings.TASKS = IMMEDIATE
-    run = training.start_training(gold_project, manager, seed=0)
+    run = start.start_training(gold_project, manager, seed=0)
     run.refresh_from_db()
     assert run.status == TaskRun.Status.DONE, run.errors
     assert run.kind == TaskRun.Kind.TRAIN and run.done == run.total > 0
@@ -163,24 +165,24 @@ def test_a_background_training_runs_and_reports(gold_project, settings, manager)
 
 def test_a_training_can_be_cancelled_before_and_while_it_runs(gold_project, settings, monkeypatch):
     settings.TASKS = DUMMY
-    queued = training.start_training(gold_project)
+    queued = start.start_training(gold_project)
     with pytest.raises(training.TrainingRefused):
-        training.start_training(gold_project)  # one at a time
-    assert training.cancel(queued)
+        start.start_training(gold_project)  # one at a time
+    assert training_runs.cancel(queued)
     queued.refresh_from_db()
     assert queued.status == TaskRun.Status.FAILED and "cancelled" in queued.errors[0]
-    assert training.train_run(queued.pk) == {"skipped": True}
+    assert training_runs.train_run(queued.pk) == {"skipped": True}
 
-    running = training.start_training(gold_project)
+    running = start.start_training(gold_project)
     step = training.Reporter.step
 
     def cancel_at_step_three(self, number, max_steps, line):
         if number == 3:
-            training.cancel(running)
+            training_runs.cancel(running)
         step(self, number, max_steps, line)
 
     monkeypatch.setattr(training.Reporter, "step", cancel_at_step_three)
-    assert training.train_run(running.pk) == {"cancelled": True}
+    assert training_runs.train_run(running.pk) == {"cancelled": True}
     running.refresh_from_db()
     assert running.status == TaskRun.Status.FAILED
     assert not StoredPipeline.objects.exists()
@@ -196,9 +198,9 @@ def test_retraining_is_due_after_n_new_gold_documents(gold_project, settings):
     TrainingRun.objects.create(project=gold_project, gold_documents=20)
     assert not training.retrain_due(gold_project)
     add_gold(gold_project, synthetic_records(5, seed=9))
-    run = training.maybe_retrain(gold_project)
+    run = start.maybe_retrain(gold_project)
     assert run is not None and run.kind == TaskRun.Kind.TRAIN
-    assert training.maybe_retrain(gold_project) is None  # already running
+    assert start.maybe_retrain(gold_project) is None  # already running
 
 
 @pytest.mark.slow
@@ -222,14 +224,12 @@ def test_the_default_labels_train_beside_the_rules(project, settings, tmp_path):
 
 def test_the_workers_start_a_due_retraining_once(gold_project, settings):
     settings.TASKS = DUMMY
-    from annotator.services import background
-
-    background.recover_stalled()
+    start.watch()
     assert not TaskRun.objects.filter(kind=TaskRun.Kind.TRAIN).exists()  # retraining is off
     gold_project.retrain_every = 10
     gold_project.save()
-    background.recover_stalled()
-    background.recover_stalled()
+    start.watch()
+    start.watch()
     run = TaskRun.objects.get(kind=TaskRun.Kind.TRAIN)
     assert run.params["promote"] is None  # the project's auto_promote decides
 

@@ -8,7 +8,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 
-from ... import names, services
+from ... import names
+from ...jobs import start
+from ...jobs.export import export_media_type, export_path
+from ...jobs.runs import RunRefused, runs_visible_to
 from ...models import TaskRun
 from .. import serializers as s
 from ..permissions import MANAGER, APIView
@@ -23,7 +26,7 @@ class TaskList(APIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return TaskRun.objects.none()
-        runs = services.runs_visible_to(self.request.user, self.project, self.role)
+        runs = runs_visible_to(self.request.user, self.project, self.role)
         kind = self.request.query_params.get("kind")
         if kind:
             if kind not in TaskRun.Kind.values:
@@ -41,7 +44,7 @@ class TaskList(APIView):
 
 
 def _run_of(view, pk: int) -> TaskRun:
-    run = services.runs_visible_to(view.request.user, view.project, view.role).filter(pk=pk).first()
+    run = runs_visible_to(view.request.user, view.project, view.role).filter(pk=pk).first()
     if run is None:
         raise Http404("No such task.")
     return run
@@ -76,10 +79,10 @@ class TaskDownload(APIView):
         run = _run_of(self, pk)
         if run.kind != TaskRun.Kind.EXPORT or run.status != TaskRun.Status.DONE:
             raise Http404("This task has no file (yet).")
-        path = services.export_path(run)
+        path = export_path(run)
         if not path.exists():
             raise Http404("The export file is gone; start the export again.")
-        media_type = services.export_media_type(run)
+        media_type = export_media_type(run)
         if media_type.startswith(("text/", "application/json")):
             media_type += "; charset=utf-8"
         return FileResponse(path.open("rb"), as_attachment=True, filename=run.result.get("file") or path.name, content_type=media_type)
@@ -100,7 +103,7 @@ class ExportStart(APIView):
         if data.get("annotator") and names.annotator_in(self.project, data["annotator"]) is None:
             raise Http404(f"No annotator {data['annotator']!r} in this project.")
         try:
-            run = services.start_export(
+            run = start.start_export(
                 self.project,
                 request.user,
                 fmt=data["format"],
@@ -109,7 +112,7 @@ class ExportStart(APIView):
                 annotator=data.get("annotator") or None,
                 as_of=data.get("as_of") or None,
             )
-        except services.RunRefused as error:
+        except RunRefused as error:
             raise drf_serializers.ValidationError({"detail": str(error)}) from None
         return accepted(self, run)
 
@@ -125,4 +128,4 @@ class PredictStart(APIView):
 
     @extend_schema(request=None, responses={202: s.TaskRunSerializer})
     def post(self, request, slug):
-        return accepted(self, services.start_prediction(self.project, request.user))
+        return accepted(self, start.start_prediction(self.project, request.user))

@@ -1,6 +1,7 @@
 from django.core.management.base import CommandError
 
 from annotator import services
+from annotator.jobs import runs, start
 from annotator.management.base import ProjectCommand
 
 
@@ -33,13 +34,13 @@ class Command(ProjectCommand):
         self.stdout.write(f"{done} documents predicted with {version.version}")
 
     def background(self, project, options):
-        run = services.start_prediction(project, model=options["model"])
+        run = start.start_prediction(project, model=options["model"])
         self.stdout.write(f"Prediction run {run.pk} started for project {project.slug}; the workers do the rest.")
         if not options["wait"]:
             self.stdout.write(f"Follow it at /p/{project.slug}/tasks/{run.pk}/ or with the API at /api/projects/{project.slug}/tasks/{run.pk}/.")
             return
         try:
-            run = services.wait_for(run, progress=self.progress("predict"))
+            run = runs.wait_for(run, progress=self.progress("predict"))
         except KeyboardInterrupt:
             self.stdout.write(f"\nStopped following; run {run.pk} goes on in the workers.")
             return

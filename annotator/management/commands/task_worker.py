@@ -1,10 +1,10 @@
 """Run background tasks: the database backend's worker or an RQ worker, as settings.TASKS says.
 
-Before it starts, and every --recover-every seconds while it runs, it hands
-the work of stopped workers to the queue again (services.recover_stalled):
-a chunk held by a process that is gone (this host) or silent for
-TASK_STALE_SECONDS (any host). So a killed worker's run finishes when any
-worker runs again, with nothing predicted twice.
+Before it starts, and every --recover-every seconds while it runs, it plans
+again what stopped workers left (jobs.start.watch): a chunk whose holder
+has been silent for TASK_STALE_SECONDS is handed out again, and the
+trainings that are due start. So a killed worker's run finishes when any
+worker runs, with nothing predicted twice.
 """
 
 import logging
@@ -17,8 +17,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connections
 
-from annotator import services
-from annotator.services.background import is_locked
+from annotator.jobs.runs import is_locked
+from annotator.jobs.start import watch
+from annotator.services import prediction
 
 logger = logging.getLogger("annotator.tasks")
 # Waits between tries when the database is locked: 1, 2, 4, ... up to this many seconds.
@@ -50,9 +51,9 @@ def _until_unlocked(what: str, action, stop: threading.Event | None = None):
 def _watchdog(every: float, stop: threading.Event) -> None:
     while not stop.wait(every):
         try:
-            services.recover_stalled()
+            watch()
         except Exception:  # the next round tries again; the worker itself goes on
-            logger.exception("recovering stalled task runs failed")
+            logger.exception("planning again the work of stopped workers failed")
         finally:
             connections.close_all()
 
@@ -81,11 +82,11 @@ class Command(BaseCommand):
         if options["preload"]:
             started = time.monotonic()
             try:
-                extractor = services.get_extractor()
+                extractor = prediction.get_extractor()
                 self.stdout.write(f"Extractor {extractor.version} loaded in {time.monotonic() - started:.1f} s.")
             except Exception as error:  # a prediction will report it on its run; exports still work
                 self.stderr.write(self.style.WARNING(f"Could not load the extractor: {error}"))
-        for run in _until_unlocked("resuming stalled runs", services.recover_stalled) or []:
+        for run in _until_unlocked("resuming stalled runs", watch) or []:
             self.stdout.write(f"Resuming {run} of project {run.project.slug}.")
         stop = threading.Event()
         if options["recover_every"] > 0 and not options["batch"]:
