@@ -11,12 +11,11 @@ from rest_framework.response import Response
 
 from ... import selectors, services
 from ...selectors.documents import with_states
-from ...formats import FormatError, Record, Span, check_spans
-from ...models import Annotation, Document, ExtractorVersion, TaskRun
-from ...services import gold
+from ...models import Annotation, Document
 from .. import serializers as s
 from ..permissions import MANAGER, APIView
-from .common import ERRORS, annotation_detail, valid
+from .common import ERRORS, annotation_detail
+from .push import push_documents
 
 
 STATE_PARAM = OpenApiParameter(
@@ -75,83 +74,16 @@ class DocumentList(APIView):
         request=s.DocumentsPushSerializer,
         responses={201: s.PushResultSerializer, **ERRORS},
         description=(
-            "Store documents (a text already in the project is not stored twice). Spans given go to the gold. "
+            "Store documents (a text already in the project is not stored twice) and, in the same request, the "
+            "spans given into one layer: gold (default), model (predictions under `model`; a document that has "
+            "that model's predictions keeps them) or annotations (the submitted annotations of `annotator`). "
             "With predict, a background prediction run starts afterwards (see `task`)."
         ),
     )
     def post(self, request, slug):
-        data = valid(s.DocumentsPushSerializer, request.data)
-        labels = {label.name for label in self.project.labels.all()}
-        records = [(_record(item, index, labels), "spans" in item) for index, item in enumerate(data["documents"])]
-        # Only documents that come with spans (even none) get gold; the others are just texts.
-        total = {"documents_created": 0, "documents_existing": 0, "spans": 0, "skipped": []}
-        for has_spans in (True, False):
-            part = [record for record, with_spans in records if with_spans == has_spans]
-            if part:
-                result = services.import_records(
-                    self.project, part, layer="gold", has_spans=has_spans, how=gold.How.API, user=request.user
-                )
-                for key, value in _push_result(result, None).items():
-                    if key in total:
-                        total[key] += value
+        total, data = push_documents(self, request)
         run = services.start_prediction(self.project, request.user) if data["predict"] else None
         return Response({**total, "task": run.pk if run else None}, status=status.HTTP_201_CREATED)
-
-
-def _record(item: dict, index: int, labels: set[str], text: str | None = None) -> Record:
-    record = Record(
-        id=item.get("id") or "",
-        text=text if text is not None else item["text"],
-        spans=[
-            Span(
-                start=span["start"],
-                end=span["end"],
-                label=span["label"],
-                text=span.get("text"),
-                score=span.get("score"),
-                source=span.get("source"),
-            )
-            for span in item.get("spans", [])
-        ],
-        meta=item.get("meta") or {},
-    )
-    try:
-        check_spans(record, labels)
-    except FormatError as error:
-        raise drf_serializers.ValidationError({"documents": {index: [str(error)]}}) from None
-    return record
-
-
-def _push_result(result, run: TaskRun | None) -> dict:
-    return {
-        "documents_created": result.documents_created,
-        "documents_existing": result.documents_existing,
-        "spans": result.spans,
-        "skipped": result.skipped,
-        "task": run.pk if run else None,
-    }
-
-
-def push_predictions(view, request) -> Response:
-    """Store an external model's predictions (PredictionList.post): documents named by id or by text."""
-    data = valid(s.PredictionsPushSerializer, request.data)
-    if ExtractorVersion.objects.filter(version=data["model"]).exclude(base_model="imported").exists():
-        raise drf_serializers.ValidationError({"model": "that name is a version of the app's own extractor"})
-    labels = {label.name for label in view.project.labels.all()}
-    ids = [item["document"] for item in data["documents"] if "document" in item]
-    known = {d.pk: d for d in view.project.documents.filter(pk__in=ids).only("id", "text", "external_id")}
-    records = []
-    for index, item in enumerate(data["documents"]):
-        text = None
-        if "document" in item:
-            document = known.get(item["document"])
-            if document is None:
-                raise drf_serializers.ValidationError({"documents": {index: [f"no document {item['document']} in this project"]}})
-            text = document.text
-            item = {**item, "id": item.get("id") or document.external_id or str(document.pk)}
-        records.append(_record(item, index, labels, text))
-    result = services.import_records(view.project, records, layer="model", model=data["model"])
-    return Response(_push_result(result, None), status=status.HTTP_201_CREATED)
 
 
 class DocumentDetail(APIView):

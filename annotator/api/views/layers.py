@@ -13,7 +13,7 @@ from ...services import gold
 from .. import serializers as s
 from ..permissions import MANAGER, OVERSEERS, APIView
 from ..filters import GoldFilter, PredictionFilter, filters
-from .documents import push_predictions
+from .push import push_predictions
 
 
 class _Records(APIView):
