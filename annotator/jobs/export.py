@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..formats import EXPORT_FORMATS, FORMATS
 from ..models import ExtractorVersion, TaskRun
+from ..selectors import documents as doclist
 from ..services import exports, gold
 from . import chunks, runs
 from .runs import RunRefused
@@ -71,6 +72,7 @@ def export_run(run_id: int) -> dict:
             annotator=annotator,
             progress=runs.reporter(run_id, lambda: chunks.hold(chunk)),
             as_of=gold.parse_as_of(params["as_of"]) if params.get("as_of") else None,
+            only=doclist.selection(run.project, run.user, params["selection"]) if "selection" in params else None,
         )
     except Exception as error:
         chunks.close(chunk, error=str(error))

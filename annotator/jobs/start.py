@@ -46,9 +46,13 @@ def start_export(
     model: str | None = None,
     annotator: str | None = None,
     as_of: str | None = None,
+    selection: str | None = None,
 ) -> TaskRun:
-    """Start writing a layer of the project in `fmt` to a file under settings.EXPORT_DIR (`as_of`: the gold then)."""
+    """Start writing a layer of the project in `fmt` to a file under settings.EXPORT_DIR (`as_of`: the gold then;
+    `selection`: only the documents of the document list's selection, selectors.documents.selection)."""
     params = export_params(fmt, layer, model, annotator, as_of)
+    if selection is not None:
+        params["selection"] = selection
     return tasks.begin(runs.create(project, user, Kind.EXPORT, params))
 
 

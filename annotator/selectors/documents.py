@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import parse_qsl
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
@@ -37,6 +38,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from .. import listing, states
 from ..listing import ListQuery
+from .access import role_of
 from ..models import (
     Annotation,
     AnnotationSpan,
@@ -373,6 +375,25 @@ def count_of(project: Project, user, role: str | None, query: ListQuery) -> Tota
 def selected_ids(project: Project, user, role: str | None, query: ListQuery):
     """The ids of every document the list holds (all pages): a subquery for set-based bulk actions."""
     return listed(project, user, role, query).order_by().values("id")
+
+
+def sample(documents, n: int, seed: int):
+    """The ids of `n` of `documents` drawn at random with `seed`: the same seed, filter and documents give
+    the same sample, on SQLite and PostgreSQL alike (integer arithmetic on the id, no RANDOM())."""
+    draw = (F("id") + (seed % 1_000_000_000)) * 2654435761 % 4294967291
+    return documents.order_by().annotate(draw=draw).order_by("draw", "id").values("id")[: max(0, n)]
+
+
+def selection(project: Project, user, text: str):
+    """The ids a stored selection names (a background run's): the list's query string, plus
+    `sample=N&seed=S` for a random sample of it; read as `user` may see it, when the run works."""
+    params = dict(parse_qsl(text.lstrip("?"))[:60])
+    role = role_of(user, project) if user is not None else None
+    chosen = selected_ids(project, user, role, listing.parse(params, states=states.ORDER))
+    if params.get("sample", "").isdigit():
+        seed = int(params["seed"]) if params.get("seed", "").lstrip("-").isdigit() else 0
+        return sample(chosen, int(params["sample"]), seed)
+    return chosen
 
 
 def adjacent(project: Project, user, role: str | None, document: Document, direction: int, query: ListQuery,

@@ -13,7 +13,7 @@ import hashlib
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -169,13 +169,6 @@ def claim_document(document: Document, user) -> Annotation:
 
 
 # ---------------------------------------------------------------- managers handing out documents
-
-
-def sample(documents, n: int, seed: int):
-    """The ids of `n` of `documents` drawn at random with `seed`: the same seed, filter and documents give
-    the same sample, on SQLite and PostgreSQL alike (integer arithmetic on the id, no RANDOM())."""
-    draw = (F("id") + (seed % 1_000_000_000)) * 2654435761 % 4294967291
-    return documents.order_by().annotate(draw=draw).order_by("draw", "id").values("id")[: max(0, n)]
 
 
 def assign(selection, users: list, *, by=None, split: bool = False) -> int:

@@ -81,6 +81,7 @@ class LayerReader:
         annotator=None,
         chunk_size: int = 900,
         as_of: datetime | None = None,
+        only=None,
     ):
         self.project, self.layer, self.chunk_size, self.as_of = project, layer, chunk_size, as_of
         if as_of is not None and layer != "gold":
@@ -107,6 +108,8 @@ class LayerReader:
             documents = documents.filter(Exists(self.annotations.filter(document=OuterRef("pk"))))
         else:
             raise ValueError(f"unknown layer {layer!r} (gold, model or annotations)")
+        if only is not None:  # a selection of the document list: a subquery of ids
+            documents = documents.filter(id__in=only)
         self.ids = list(documents.values_list("id", flat=True))
         self.total = len(self.ids)
         self.labels = dict(project.labels.values_list("id", "name"))
@@ -396,6 +399,7 @@ def export_layer(
     on_problem: Callable[[str], None] | None = None,
     as_of: datetime | None = None,
     offsets: str | None = None,
+    only=None,
 ) -> ExportResult:
     """Write a layer in `fmt` to `output`: a file path, an open binary stream, or (brat, or a split) a folder.
 
@@ -435,7 +439,7 @@ def export_layer(
         return counted(reader, part)((record.id, len(record.spans), record) for record in reader)
 
     parts = [None] if split is None else ["train", "dev"]
-    readers = [LayerReader(project, layer, model=model, annotator=annotator, as_of=as_of) for _ in parts]
+    readers = [LayerReader(project, layer, model=model, annotator=annotator, as_of=as_of, only=only) for _ in parts]
     if not isinstance(output, (str, Path)):
         for chunk in _encoded(readers[0], fmt, layer, report, counted(readers[0], None), options):
             output.write(chunk)

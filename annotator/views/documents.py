@@ -10,7 +10,7 @@ walk the same list.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -21,8 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import listing, selectors, states
 from ..models import ImportBatch, Membership
 from ..roles import OVERSEERS, Role
+from ..jobs import start
+from ..jobs.runs import RunRefused
 from ..selectors import documents as doclist
-from ..services import assignment
+from ..services import assignment, exports
 from .access import project_page
 
 # The newest import batches offered in the filter (older ones are still reachable by ?batch=ID).
@@ -42,6 +44,7 @@ def _choices(project, role) -> dict:
         "batches": list(ImportBatch.objects.filter(project=project)[:BATCHES_SHOWN]),
         "people": [m.user.username for m in members],
         "annotators": [m.user.username for m in members if m.role == Role.ANNOTATOR],
+        "formats": list(exports.FORMAT_NAMES.items()),
     }
 
 
@@ -71,16 +74,15 @@ def document_list(request, *, project, role):
     )
 
 
-def _selection(request, project, role, query):
-    """The documents a bulk action applies to: the checked rows, everything the filter matches, or a
-    seeded random sample of N of them. A queryset of ids (a subquery), never a list in Python."""
+def _selection(request, query) -> tuple[str | None, str]:
+    """What a bulk action applies to, as a selection string (selectors.documents.selection): the checked
+    rows, everything the filter matches, or a seeded random sample of N of them; and how to say it."""
     scope = request.POST.get("scope", "checked")
     if scope == "checked":
         ids = tuple(int(i) for i in request.POST.getlist("doc") if i.isdigit())
         if not ids:
             return None, "Check some documents first (or choose “everything matching the filter”)."
-        return doclist.selected_ids(project, request.user, role, replace(query, ids=ids)), f"{len(ids)} checked documents"
-    everything = doclist.selected_ids(project, request.user, role, query)
+        return replace(query, ids=ids).url(), f"{len(ids)} checked documents"
     if scope == "sample":
         try:
             n, seed = int(request.POST.get("sample", "")), int(request.POST.get("seed") or 0)
@@ -88,28 +90,50 @@ def _selection(request, project, role, query):
             return None, "A sample needs a number of documents (and a whole-number seed)."
         if not 0 < n <= MAX_SAMPLE:
             return None, f"A sample is 1 to {MAX_SAMPLE:,} documents."
-        return assignment.sample(everything, n, seed), f"a sample of {n} (seed {seed})"
-    return everything, "every document matching the filter"
+        return urlencode({**query.params(), "sample": n, "seed": seed}), f"a sample of {n} (seed {seed})"
+    return query.url(), "every document matching the filter"
+
+
+def _export(request, project, selection: str, described: str):
+    """Start a background export of the selection; its progress page has the download."""
+    try:
+        run = start.start_export(
+            project, request.user, fmt=request.POST.get("format", "jsonl"), layer=request.POST.get("layer", "gold"),
+            selection=selection,
+        )
+    except RunRefused as error:
+        messages.error(request, str(error))
+        return None
+    messages.success(request, f"Exporting {described} in the background.")
+    return redirect("task_detail", slug=project.slug, pk=run.pk)
+
+
+def _members(project, request) -> tuple[list, list[str]]:
+    """The project members named in the form (by username), and the names that are not members."""
+    names = [n.strip() for n in request.POST.getlist("user") + request.POST.get("users", "").split(",") if n.strip()]
+    members = Membership.objects.filter(project=project, user__username__in=names).values_list("user_id", flat=True)
+    users = list(get_user_model().objects.filter(pk__in=members).order_by("username"))
+    return users, sorted(set(names) - {u.username for u in users})
 
 
 @require_POST
 @project_page(Role.MANAGER)
 def document_bulk(request, *, project, role):
-    """A manager's action on a selection of the list: assign to (or take back from) named annotators."""
+    """A manager's action on a selection of the list: assign to (or take back from) named annotators, export."""
     query = listing.parse(_list_params(request.POST.get("list", "")), states=states.ORDER).first_page()
     back = reverse("document_list", args=[project.slug]) + query.url()
-    selection, described = _selection(request, project, role, query)
-    if selection is None:
+    text, described = _selection(request, query)
+    if text is None:
         messages.error(request, described)
         return redirect(back)
-    names = [n.strip() for n in request.POST.getlist("user") + request.POST.get("users", "").split(",") if n.strip()]
-    members = Membership.objects.filter(project=project, user__username__in=names).values_list("user_id", flat=True)
-    users = list(get_user_model().objects.filter(pk__in=members).order_by("username"))
-    missing = sorted(set(names) - {u.username for u in users})
+    action = request.POST.get("action")
+    if action == "export":
+        return _export(request, project, text, described) or redirect(back)
+    users, missing = _members(project, request)
     if missing or not users:
         messages.error(request, f"Name members of this project: {', '.join(missing) or 'nobody named'}.")
         return redirect(back)
-    action = request.POST.get("action")
+    selection = doclist.selection(project, request.user, text)
     who = ", ".join(u.username for u in users)
     if action == "assign":
         added = assignment.assign(selection, users, by=request.user, split=request.POST.get("split") == "1")

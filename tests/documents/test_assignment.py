@@ -1,10 +1,12 @@
-"""Managers hand documents to named annotators: served first by Start annotating, k and gold rules kept."""
+"""Managers hand documents to named annotators (served first by Start annotating, k and gold rules kept) and
+export a selection of the list."""
 
-import pytest
+import json
+
 from django.urls import reverse
 
 from annotator import listing, services
-from annotator.models import Annotation, Assignment, Document
+from annotator.models import Annotation, Assignment, TaskRun
 from annotator.selectors import documents as doclist
 from annotator.services import assignment
 
@@ -55,11 +57,11 @@ def test_assign_each_split_and_sample_are_set_based(project, manager, annotator,
     counts = sorted(Assignment.objects.filter(user=u).count() for u in (annotator, other))
     assert counts == [4, 5]
     Assignment.objects.all().delete()
-    sample = assignment.sample(everything(project, manager), 4, seed=7)
+    sample = doclist.sample(everything(project, manager), 4, seed=7)
     assert assignment.assign(sample, [annotator], by=manager) == 4
-    again = set(assignment.sample(everything(project, manager), 4, seed=7).values_list("id", flat=True))
+    again = set(doclist.sample(everything(project, manager), 4, seed=7).values_list("id", flat=True))
     assert again == set(Assignment.objects.values_list("document_id", flat=True))
-    assert again != set(assignment.sample(everything(project, manager), 4, seed=8).values_list("id", flat=True))
+    assert again != set(doclist.sample(everything(project, manager), 4, seed=8).values_list("id", flat=True))
 
 
 def test_bulk_form_assigns_checked_rows_filter_or_sample(manager_client, project, annotator):
@@ -77,3 +79,26 @@ def test_bulk_form_assigns_checked_rows_filter_or_sample(manager_client, project
     assert Assignment.objects.count() <= 8
     page = manager_client.get(reverse("document_list", args=[project.slug]) + "?annotator=ann")
     assert page.status_code == 200 and str(documents[1]) in page.content.decode()
+
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+
+
+def test_bulk_export_writes_only_the_selection(manager_client, project, settings, tmp_path):
+    settings.TASKS = IMMEDIATE
+    settings.EXPORT_DIR = tmp_path
+    documents = add_documents(project, 12)
+    services.gold.record_many(project, {d.pk: [] for d in documents}, how="import")
+    url = reverse("document_bulk", args=[project.slug])
+    response = manager_client.post(url, {"action": "export", "scope": "checked", "doc": [documents[2].pk, documents[5].pk],
+                                         "layer": "gold", "format": "jsonl", "list": ""})
+    assert response.status_code == 302 and "/tasks/" in response["Location"]
+    run = TaskRun.objects.get()
+    assert run.status == "done" and run.result["documents"] == 2
+    lines = (tmp_path / f"run-{run.pk}.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["text"] for line in lines) == sorted([documents[2].text, documents[5].text])
+    manager_client.post(url, {"action": "export", "scope": "sample", "sample": "4", "seed": "3", "layer": "gold",
+                              "format": "jsonl", "list": "?q=report"})
+    assert TaskRun.objects.order_by("-pk").first().result["documents"] == 4
+    manager_client.post(url, {"action": "export", "scope": "all", "layer": "gold", "format": "jsonl", "list": "?q=number+11"})
+    assert TaskRun.objects.order_by("-pk").first().result["documents"] == 1
