@@ -82,7 +82,7 @@ class AppErrorMiddleware:
             response = reswap(retarget(response, "#flash"), "innerHTML")
         else:
             template = {403: "403.html", 404: "404.html"}.get(status, "error.html")
-            response = render(request, template, {"exception": message, "status": status}, status=status)
+            response = render(request, template, {"exception": message, "status": status, "app_error": True}, status=status)
         if isinstance(exception, Stale) and exception.current_version is not None:
             response["X-Annotation-Version"] = str(exception.current_version)
         return response
