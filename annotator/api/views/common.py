@@ -11,7 +11,6 @@ from ...models import Annotation, TaskRun
 from .. import serializers as s
 
 # 400, 401, 403 and 404 are added to every operation by annotator/api/schema.py.
-ERRORS: dict = {}
 STALE = OpenApiResponse(s.StaleSerializer, description="The annotation changed since that version: nothing was written.")
 REFUSED = OpenApiResponse(s.ErrorSerializer, description="The edit cannot be applied (overlap, outside the text, unknown label).")
 ANNOTATION_ID = OpenApiParameter(

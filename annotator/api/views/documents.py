@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 
 from ... import selectors, services
 from ...selectors.documents import with_states
+from ...jobs import start
 from ...models import Annotation, Document
 from .. import serializers as s
 from ..permissions import MANAGER, APIView
-from .common import ERRORS, annotation_detail
+from ..filters import DocumentFilter, filters
+from .common import annotation_detail
 from .push import push_documents
-
-
-STATE_PARAM = OpenApiParameter(
-    "state", str, enum=list(s.STATES), description="Managers and reviewers: documents in this state only."
-)
-STATUS_PARAM = OpenApiParameter("status", str, enum=list(s.OWN_STATUSES), description="Your own annotation's status.")
-SEARCH_PARAM = OpenApiParameter("q", str, description="Text to look for in the document's text, title or id.")
 
 
 class DocumentList(APIView):
@@ -47,32 +42,25 @@ class DocumentList(APIView):
         )
         if not self.overseer:
             documents = documents.filter(Exists(mine))
-        params = self.request.query_params
-        state = (params.get("state") or "").replace(" ", "_")
-        if state:
-            if state not in s.STATES:
-                raise drf_serializers.ValidationError({"state": f"one of {', '.join(s.STATES)}"})
-            if not self.overseer:
-                raise drf_serializers.ValidationError({"state": "only managers and reviewers see document states"})
-            documents = documents.filter(state=state)
-        own = params.get("status")
+        wanted = filters(self, DocumentFilter)
+        if "state" in wanted:
+            documents = documents.filter(state=wanted["state"])
+        own = wanted.get("status")
         if own:
-            if own not in s.OWN_STATUSES:
-                raise drf_serializers.ValidationError({"status": f"one of {', '.join(s.OWN_STATUSES)}"})
             documents = documents.filter(~Exists(mine)) if own == "new" else documents.filter(my_status=own)
-        query = (params.get("q") or "").strip()
+        query = wanted.get("q")
         if query:
             documents = documents.filter(Q(text__icontains=query) | Q(title__icontains=query) | Q(external_id__icontains=query))
         return documents
 
-    @extend_schema(parameters=[STATE_PARAM, STATUS_PARAM, SEARCH_PARAM], responses={200: s.DocumentSerializer(many=True), **ERRORS})
+    @extend_schema(parameters=[DocumentFilter], responses={200: s.DocumentSerializer(many=True)})
     def get(self, request, slug):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         request=s.DocumentsPushSerializer,
-        responses={201: s.PushResultSerializer, **ERRORS},
+        responses={201: s.PushResultSerializer},
         description=(
             "Store documents (a text already in the project is not stored twice) and, in the same request, the "
             "spans given into one layer: gold (default), model (predictions under `model`; a document that has "
@@ -82,7 +70,7 @@ class DocumentList(APIView):
     )
     def post(self, request, slug):
         total, data = push_documents(self, request)
-        run = services.start_prediction(self.project, request.user) if data["predict"] else None
+        run = start.start_prediction(self.project, request.user) if data["predict"] else None
         return Response({**total, "task": run.pk if run else None}, status=status.HTTP_201_CREATED)
 
 
@@ -91,7 +79,7 @@ class DocumentDetail(APIView):
 
     serializer_class = s.DocumentDetailSerializer
 
-    @extend_schema(responses={200: s.DocumentDetailSerializer, **ERRORS})
+    @extend_schema(responses={200: s.DocumentDetailSerializer})
     def get(self, request, slug, pk):
         document = selectors.document_in(self.project, pk)
         own = selectors.own_annotation(document, request.user)
@@ -123,16 +111,12 @@ class DocumentAnnotation(APIView):
             200: s.AnnotationDetailSerializer,
             201: s.AnnotationDetailSerializer,
             409: OpenApiResponse(s.ErrorSerializer, description="The document already has its k annotators."),
-            **ERRORS,
         },
     )
     def post(self, request, slug, pk):
         document = selectors.document_in(self.project, pk)
         created = selectors.own_annotation(document, request.user) is None
-        try:
-            annotation = services.claim_document(document, request.user)
-        except services.ClaimRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        annotation = services.claim_document(document, request.user)  # ClaimRefused: 409
         return Response(
             self.get_serializer(annotation_detail(annotation.pk)).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -143,7 +127,7 @@ class NextDocument(APIView):
 
     serializer_class = s.AnnotationDetailSerializer
 
-    @extend_schema(request=None, responses={200: s.AnnotationDetailSerializer, 204: None, **ERRORS})
+    @extend_schema(request=None, responses={200: s.AnnotationDetailSerializer, 204: None})
     def post(self, request, slug):
         document = services.claim_next(self.project, request.user)
         if document is None:
