@@ -11,6 +11,7 @@ import schemathesis
 from schemathesis.checks import positive_data_acceptance
 
 from annotator import services
+from annotator.jobs import start
 from annotator.models import Membership
 
 from ..api.conftest import docs, tasks_at_once  # noqa: F401 (fixtures)
@@ -26,7 +27,7 @@ def full_schema(request, db, project, docs, make_user, fake_extractor):
     done = services.start_annotation(docs[1], ann)
     services.submit(done, ann, version=done.version)
     mine = services.start_annotation(docs[0], boss)
-    run = services.start_export(project, boss, fmt="jsonl", layer="gold")
+    run = start.start_export(project, boss, fmt="jsonl", layer="gold")
     from rest_framework.test import APIClient
 
     raw = APIClient().get("/api/schema/?format=json").json()
