@@ -1,5 +1,7 @@
 """Pure adjudication: which spans all annotators agree on, and where they disagree.
 
+Spans are annotator.spans.Span with start, end and label (the other fields None).
+
 A reviewer settles each disagreement once. A disagreement ("conflict") is a
 stretch of text where the annotators' spans are not the same: the spans that
 are not shared by everyone, grouped by overlap into clusters. Each cluster
@@ -11,12 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True, order=True)
-class Item:
-    start: int
-    end: int
-    label: str
+from .spans import Span
 
 
 @dataclass(frozen=True)
@@ -24,18 +21,18 @@ class Conflict:
     start: int
     end: int
     # annotator -> that annotator's spans inside [start, end), in order
-    options: tuple[tuple[str, tuple[Item, ...]], ...]
+    options: tuple[tuple[str, tuple[Span, ...]], ...]
 
     @property
     def key(self) -> str:
         """A stable name for the conflict while the submitted annotations stay as they are."""
         return f"{self.start}-{self.end}"
 
-    def option(self, annotator: str) -> tuple[Item, ...]:
+    def option(self, annotator: str) -> tuple[Span, ...]:
         return dict(self.options)[annotator]
 
 
-def adjudicate(span_sets: Mapping[str, Sequence[Item]]) -> tuple[list[Item], list[Conflict]]:
+def adjudicate(span_sets: Mapping[str, Sequence[Span]]) -> tuple[list[Span], list[Conflict]]:
     """Split the annotators' spans into those everyone has and clusters of disagreement."""
     if not span_sets:
         return [], []
@@ -62,9 +59,9 @@ def adjudicate(span_sets: Mapping[str, Sequence[Item]]) -> tuple[list[Item], lis
 class Diff:
     """What changes from one set of spans to another: removed, added, and relabelled (same offsets)."""
 
-    removed: tuple[Item, ...]
-    added: tuple[Item, ...]
-    relabelled: tuple[tuple[Item, Item], ...]  # (before, after)
+    removed: tuple[Span, ...]
+    added: tuple[Span, ...]
+    relabelled: tuple[tuple[Span, Span], ...]  # (before, after)
 
     @property
     def changed(self) -> bool:
@@ -79,7 +76,7 @@ class Diff:
         return ", ".join(p for p in parts if p) or "no change"
 
 
-def diff(before: Sequence[Item], after: Sequence[Item]) -> Diff:
+def diff(before: Sequence[Span], after: Sequence[Span]) -> Diff:
     """The change from `before` to `after`; a span whose offsets stay and label changes is relabelled."""
     old, new = set(before), set(after)
     gone, came = old - new, new - old

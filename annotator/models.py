@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import roles
+from .offsets import pack_offsets, unpack_offsets
 
 
 def content_hash(text: str) -> str:
@@ -129,31 +130,25 @@ class TokensField(models.JSONField):
     """A document's token offsets: a list of (start, end) pairs in Python, packed bytes in the database.
 
     JSON spent about thirteen bytes a token, and a 300-word article's row
-    outgrew a database page; packed (annotator.formats.tokens.pack_offsets)
+    outgrew a database page; packed (annotator.offsets.pack_offsets)
     they take about two. It stays a JSONField to everything that reads the
     model (forms, the admin, serializers see a JSON list); only the column
-    is binary. Nothing filters on it. (The codec is imported when used:
-    importing annotator.formats loads spaCy, which models should not.)
+    is binary. Nothing filters on it. (The codec is in the pure offsets
+    module, which loads no spaCy.)
     """
 
     def get_internal_type(self):
         return "BinaryField"
 
     def from_db_value(self, value, expression, connection):
-        from .formats.tokens import unpack_offsets
-
         return None if value is None else unpack_offsets(value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        from .formats.tokens import pack_offsets
-
         if value is None or hasattr(value, "as_sql"):
             return value
         return connection.Database.Binary(pack_offsets(value))
 
     def to_python(self, value):
-        from .formats.tokens import unpack_offsets
-
         if isinstance(value, (bytes, bytearray, memoryview)):
             return unpack_offsets(value)
         return value

@@ -1,10 +1,13 @@
-"""Pure span arithmetic on character offsets: snapping to tokens, stepping, overlap.
+"""Pure span arithmetic on character offsets: snapping to tokens, stepping, overlap; token offsets packed.
 
-Tokens are (start, end) pairs in text order, as stored on a document.
+Tokens are (start, end) pairs in text order, as stored on a document. The
+packing codec lives here rather than beside the tokenizer (formats.tokens)
+so that models can store tokens without importing spaCy or the formats.
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 Tokens = Sequence[Sequence[int]]
 
@@ -66,3 +69,71 @@ def segments(text: str, spans) -> list[tuple[int, str, object]]:
     if position < len(text):
         out.append((position, text[position:], None))
     return out
+
+
+# ---------------------------------------------------------------- packed offsets
+#
+# A document's token offsets are stored packed: the offsets s0, e0, s1, e1, ...
+# as differences from the one before (s0, e0 - s0, s1 - e0, ...), each a byte
+# when under 255 and otherwise the byte 255 and four bytes little-endian. News
+# text has short words and single spaces, so a token takes two bytes (JSON
+# took about thirteen), and the Document row stays within one database page.
+
+_ESCAPE = 255
+
+
+def pack_values(values: list[int]) -> bytes:
+    try:
+        packed = bytes(values)  # all of 0..255: one byte each, unless one is the escape itself
+    except ValueError:
+        pass
+    else:
+        if _ESCAPE not in packed:
+            return packed
+    out = bytearray()
+    for value in values:
+        if 0 <= value < _ESCAPE:
+            out.append(value)
+        elif _ESCAPE <= value < 1 << 32:
+            out.append(_ESCAPE)
+            out += value.to_bytes(4, "little")
+        else:
+            raise ValueError("token offsets must be ascending, non-overlapping and under 2**32")
+    return bytes(out)
+
+
+def pack_offsets(tokens: Iterable[Sequence[int]]) -> bytes:
+    """Pack (start, end) token offsets, in text order and not overlapping, into bytes (see unpack_offsets)."""
+    values, previous = [], 0
+    for start, end in tokens:
+        start, end = int(start), int(end)
+        values.append(start - previous)
+        values.append(end - start)
+        previous = end
+    return pack_values(values)
+
+
+def unpack_offsets(data: bytes | bytearray | memoryview) -> list[tuple[int, int]]:
+    """The (start, end) token offsets packed in `data` by pack_offsets or packed_token_offsets."""
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    if _ESCAPE in data:
+        values, position, size = [], 0, len(data)
+        while position < size:
+            byte = data[position]
+            if byte == _ESCAPE:
+                if position + 5 > size:
+                    raise ValueError("packed token offsets are cut short")
+                values.append(int.from_bytes(data[position + 1 : position + 5], "little"))
+                position += 5
+            else:
+                values.append(byte)
+                position += 1
+        if len(values) % 2:
+            raise ValueError("packed token offsets are cut short")
+        ends = accumulate(values)
+    elif len(data) % 2:
+        raise ValueError("packed token offsets are cut short")
+    else:
+        ends = accumulate(data)  # bytes iterate as ints: a running sum gives s0, e0, s1, e1, ...
+    return list(zip(ends, ends))

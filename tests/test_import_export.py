@@ -14,7 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from annotator import selectors, services
 from annotator.formats import FORMATS, FormatError, Record, Span
-from annotator.formats.tokens import pack_offsets, token_offsets
+from annotator.formats.tokens import token_offsets
+from annotator.offsets import pack_offsets
 from annotator.models import Document, GoldSpan, PredictedSpan, Prediction
 
 from .conftest import ARTICLE, make_document

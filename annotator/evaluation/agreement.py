@@ -1,7 +1,7 @@
 """Inter-annotator agreement: what `manage.py agreement --json` prints.
 
-Pure: no Django. spaCy's blank English tokenizer is loaded only when a
-document comes without token offsets.
+Pure: no Django. A document that comes without token offsets is cut by
+formats.tokens.token_offsets (spaCy's blank English tokenizer).
 
 The input is each annotator's spans on the documents they annotated,
 `{annotator: {doc_id: [(label, start, end), ...]}}` (a document present with
@@ -38,10 +38,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
+from ..formats.tokens import token_offsets
 from . import spans as span_scores
 
 OUTSIDE = "O"
@@ -52,18 +52,6 @@ Triple = tuple[str, int, int]
 
 
 # ---------------------------------------------------------------- tokens
-
-
-@lru_cache(maxsize=1)
-def _tokenizer():
-    import spacy  # only when a document comes without token offsets
-
-    return spacy.blank("en").tokenizer
-
-
-def token_offsets(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-space token of spaCy's blank English tokenizer."""
-    return [(t.idx, t.idx + len(t.text)) for t in _tokenizer()(text) if not t.is_space]
 
 
 def token_tags(tokens: list[tuple[int, int]], spans: Iterable[Triple], tags: str = "label") -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from itertools import accumulate
 
-from .records import FormatError
+from .errors import FormatError
 
 DEFAULTS = {
     "IMPORT_MAX_DOCUMENT_CHARS": 1_000_000,

@@ -4,50 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import BadInput
-
-
-class FormatError(BadInput):
-    """Bad input, with where it is: "file:line: field 'x': what is wrong".
-
-    `line` is 1-based, None when the problem concerns the whole file.
-    """
-
-    def __init__(self, message: str, line: int | None = None, field: str | None = None, path: str | None = None):
-        self.message = message
-        self.line = line
-        self.field = field
-        self.path = path
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        place = ":".join(str(p) for p in (self.path, self.line) if p)
-        if self.field:
-            place = f"{place}: field '{self.field}'" if place else f"field '{self.field}'"
-        return f"{place}: {self.message}" if place else self.message
-
-    def at(self, path: str) -> "FormatError":
-        """Return the same error located in the file `path`."""
-        return FormatError(self.message, self.line, self.field, path)
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Span:
-    """A labelled range [start, end) of a record's text, in code points.
-
-    Treated as immutable and hashable, but not `frozen`: a frozen dataclass
-    sets each field through object.__setattr__, which makes building one four
-    times slower, and an export builds hundreds of thousands a second.
-    """
-
-    start: int
-    end: int
-    label: str
-    text: str | None = None
-    score: float | None = None
-    source: str | None = None
-    origin: str | None = None
-    annotator: str | None = None
+from ..spans import Span
+from . import limits
+from .errors import FormatError
 
 
 @dataclass
@@ -152,5 +111,3 @@ def check_spans(record: Record, labels: set[str] | None = None) -> None:
             )
         previous = span
 
-
-from . import limits  # noqa: E402 (limits imports FormatError from here)

@@ -1,8 +1,9 @@
 """spaCy's token boundaries at import speed, packed for storage, and tokens that hold every span.
 
-`token_offsets(text)` gives the (start, end) of spaCy's tokens;
+The one home of token offsets: `token_offsets(text)` gives the (start, end)
+of spaCy's tokens (the editor snaps to them, agreement tags them);
 `packed_token_offsets(text)` gives the same offsets packed the way a
-Document stores them (`pack_offsets` / `unpack_offsets`), about two bytes a
+Document stores them (`annotator.offsets.pack_offsets` / `unpack_offsets`), about two bytes a
 token, and is what an import computes: see there for how it runs at
 millions of tokens a second against spaCy's ~100-600 thousand.
 """
@@ -13,9 +14,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
 
-from .records import Span
+from ..lazy import lazy_module
+from ..offsets import pack_offsets, pack_values, unpack_offsets
+from ..spans import Span
+
+spacy = lazy_module("spacy")  # imported when the tokenizer is first needed (annotator/lazy.py)
 
 _PIECE = re.compile(r"\s*\S+")  # a whitespace-free chunk with the whitespace before it
 _SPACE = re.compile(r"\s*")
@@ -26,77 +30,12 @@ _values: dict[bytes, bytes] = {}
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    import spacy
+    """spaCy's blank English tokenizer: the pretrained pipelines' rule set, loaded in milliseconds without weights.
 
+    The app's one tokenizer cache: every token offset (imports, the editor's
+    snapping, agreement's token tags, the training data) comes through here.
+    """
     return spacy.blank("en").tokenizer
-
-
-# ---------------------------------------------------------------- packed offsets
-#
-# A document's token offsets are stored packed: the offsets s0, e0, s1, e1, ...
-# as differences from the one before (s0, e0 - s0, s1 - e0, ...), each a byte
-# when under 255 and otherwise the byte 255 and four bytes little-endian. News
-# text has short words and single spaces, so a token takes two bytes (JSON
-# took about thirteen), and the Document row stays within one database page.
-
-_ESCAPE = 255
-
-
-def _pack_values(values: list[int]) -> bytes:
-    try:
-        packed = bytes(values)  # all of 0..255: one byte each, unless one is the escape itself
-    except ValueError:
-        pass
-    else:
-        if _ESCAPE not in packed:
-            return packed
-    out = bytearray()
-    for value in values:
-        if 0 <= value < _ESCAPE:
-            out.append(value)
-        elif _ESCAPE <= value < 1 << 32:
-            out.append(_ESCAPE)
-            out += value.to_bytes(4, "little")
-        else:
-            raise ValueError("token offsets must be ascending, non-overlapping and under 2**32")
-    return bytes(out)
-
-
-def pack_offsets(tokens: Iterable[Sequence[int]]) -> bytes:
-    """Pack (start, end) token offsets, in text order and not overlapping, into bytes (see unpack_offsets)."""
-    values, previous = [], 0
-    for start, end in tokens:
-        start, end = int(start), int(end)
-        values.append(start - previous)
-        values.append(end - start)
-        previous = end
-    return _pack_values(values)
-
-
-def unpack_offsets(data: bytes | bytearray | memoryview) -> list[tuple[int, int]]:
-    """The (start, end) token offsets packed in `data` by pack_offsets or packed_token_offsets."""
-    if not isinstance(data, bytes):
-        data = bytes(data)
-    if _ESCAPE in data:
-        values, position, size = [], 0, len(data)
-        while position < size:
-            byte = data[position]
-            if byte == _ESCAPE:
-                if position + 5 > size:
-                    raise ValueError("packed token offsets are cut short")
-                values.append(int.from_bytes(data[position + 1 : position + 5], "little"))
-                position += 5
-            else:
-                values.append(byte)
-                position += 1
-        if len(values) % 2:
-            raise ValueError("packed token offsets are cut short")
-        ends = accumulate(values)
-    elif len(data) % 2:
-        raise ValueError("packed token offsets are cut short")
-    else:
-        ends = accumulate(data)  # bytes iterate as ints: a running sum gives s0, e0, s1, e1, ...
-    return list(zip(ends, ends))
 
 
 def _packed_piece(piece: str) -> bytes | None:
@@ -112,7 +51,7 @@ def _packed_piece(piece: str) -> bytes | None:
         values.append(start - previous)
         values.append(end - start)
         previous = end
-    return _pack_values(values)
+    return pack_values(values)
 
 
 def packed_token_offsets(text: str) -> bytes:
@@ -125,9 +64,9 @@ def packed_token_offsets(text: str) -> bytes:
     same bytes wherever it is: the packed text is its pieces' bytes joined.
     News text repeats its words, so the pieces are cached, and a document is
     one regular expression, one dict lookup per word and a join, all in C.
-    The cuts still come from spaCy's own blank English tokenizer (the one
-    `annotator.extraction.token_offsets` uses), so the offsets are spaCy's,
-    which the tests check over random text.
+    The cuts still come from spaCy's own blank English tokenizer, so the
+    offsets are spaCy's, which the tests check over random text against the
+    tokenizer run on the whole text.
     """
     pieces = _PIECE.findall(text)
     parts = list(map(_cache.get, pieces))

@@ -36,14 +36,28 @@ def _copy(apps, schema_editor, source: str, target: str, convert) -> None:
 
 
 def _packable(text, tokens):
-    from annotator.formats.tokens import pack_offsets, token_offsets
+    """The stored tokens if the packed column can hold them (ascending, not overlapping), else the text's own.
 
+    Written out here rather than imported: a migration must keep working
+    whatever the app's modules become (TokensField above is the one app name
+    it needs, as every custom field's migration does).
+    """
     tokens = [tuple(t) for t in tokens or []]
     try:
-        pack_offsets(tokens)
+        previous = 0
+        for start, end in tokens:
+            if not (0 <= int(start) - previous < 1 << 32 and 0 <= int(end) - int(start) < 1 << 32):
+                raise ValueError(start)
+            previous = int(end)
     except (TypeError, ValueError):  # not ascending pairs: the text's own tokens instead
-        return token_offsets(text)
+        return _spacy_tokens(text)
     return tokens
+
+
+def _spacy_tokens(text):
+    import spacy  # only for a row whose stored tokens are broken; loading it costs every migrate a second
+
+    return [(t.idx, t.idx + len(t.text)) for t in spacy.blank("en").tokenizer(text) if not t.is_space]
 
 
 def pack_tokens(apps, schema_editor):

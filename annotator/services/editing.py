@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import offsets, selectors
-from ..adjudication import Item
+from ..spans import Span
 from ..errors import Refused, Stale
 from ..models import (
     Annotation,
@@ -296,8 +296,8 @@ def replace_spans(annotation: Annotation, old: list[dict], new: list[dict]) -> N
         )
 
 
-def items_of(annotation: Annotation) -> list[Item]:
-    return sorted(Item(s.start, s.end, s.label.name) for s in annotation.spans.select_related("label"))
+def items_of(annotation: Annotation) -> list[Span]:
+    return sorted(Span(s.start, s.end, s.label.name) for s in annotation.spans.select_related("label"))
 
 
 def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:

@@ -24,7 +24,8 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ..adjudication import Diff, Item, diff
+from ..adjudication import Diff, diff
+from ..spans import Span
 from ..db.bulk import insert_rows, prepared
 from ..errors import Refused
 from ..models import Document, GoldChange, GoldRevision, GoldSpan, Project
@@ -57,11 +58,11 @@ def parse_as_of(value: str) -> datetime:
     return moment
 
 
-def current_items(document: Document | int) -> list[Item]:
+def current_items(document: Document | int) -> list[Span]:
     """The document's current gold spans, in text order."""
     document_id = getattr(document, "pk", document)
     rows = GoldSpan.objects.filter(document_id=document_id).values_list("start", "end", "label__name")
-    return sorted(Item(*row) for row in rows)
+    return sorted(Span(*row) for row in rows)
 
 
 def history(document: Document) -> list[GoldRevision]:
@@ -69,18 +70,18 @@ def history(document: Document) -> list[GoldRevision]:
     return list(document.gold_revisions.select_related("created_by").order_by("-number"))
 
 
-def items_at(document: Document, number: int) -> list[Item]:
+def items_at(document: Document, number: int) -> list[Span]:
     """The gold as revision `number` left it: the replay of revisions 1..number."""
     if not document.gold_revisions.filter(number=number).exists():
         raise GoldRefused(f"Document {document.pk} has no gold revision {number}.")
-    alive: set[Item] = set()
+    alive: set[Span] = set()
     changes = (
         GoldChange.objects.filter(revision__document=document, revision__number__lte=number)
         .order_by("revision__number", "id")
         .values_list("op", "start", "end", "label__name")
     )
     for op, start, end, label in changes:
-        item = Item(start, end, label)
+        item = Span(start, end, label)
         if op == ADD:
             alive.add(item)
         else:
@@ -110,17 +111,17 @@ def had_gold_at(when: datetime):
     return Exists(GoldRevision.objects.filter(document=OuterRef("pk"), created_at__lte=when))
 
 
-def items_as_of(document_ids: Iterable[int], when: datetime) -> dict[int, list[Item]]:
+def items_as_of(document_ids: Iterable[int], when: datetime) -> dict[int, list[Span]]:
     """{document id: spans} of the gold as it stood at `when`, for those of the documents that had gold."""
     ids = list(document_ids)
-    out: dict[int, list[Item]] = {
+    out: dict[int, list[Span]] = {
         pk: [] for pk in Document.objects.filter(pk__in=ids).filter(had_gold_at(when)).values_list("pk", flat=True)
     }
     rows = alive_at(when).filter(revision__document_id__in=ids).values_list(
         "revision__document_id", "start", "end", "label__name"
     )
     for document_id, start, end, label in rows:
-        out[document_id].append(Item(start, end, label))
+        out[document_id].append(Span(start, end, label))
     for spans in out.values():
         spans.sort()
     return out
@@ -158,7 +159,7 @@ def lock_documents(document_ids: list[int]) -> None:
 
 def record(
     document: Document,
-    items: Iterable[Item],
+    items: Iterable[Span],
     *,
     how: str,
     user=None,

@@ -24,7 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ..adjudication import Conflict, Diff, Item, adjudicate, diff
+from ..adjudication import Conflict, Diff, adjudicate, diff
+from ..spans import Span
 from ..models import Annotation, AnnotationSpan, Document, EditEvent, GoldRevision
 from . import gold
 from .editing import EditRefused, _bump, _log, _span_state, check_version, items_of, replace_spans
@@ -46,12 +47,12 @@ def submitted_annotations(document: Document) -> list[Annotation]:
     )
 
 
-def span_sets(annotations: list[Annotation]) -> dict[str, list[Item]]:
-    """Each annotator's spans as Items, in one query."""
-    sets: dict[str, list[Item]] = {a.annotator.username: [] for a in annotations}
+def span_sets(annotations: list[Annotation]) -> dict[str, list[Span]]:
+    """Each annotator's spans as Spans, in one query."""
+    sets: dict[str, list[Span]] = {a.annotator.username: [] for a in annotations}
     names = {a.pk: a.annotator.username for a in annotations}
     for span in AnnotationSpan.objects.filter(annotation__in=annotations).select_related("label"):
-        sets[names[span.annotation_id]].append(Item(span.start, span.end, span.label.name))
+        sets[names[span.annotation_id]].append(Span(span.start, span.end, span.label.name))
     return sets
 
 
@@ -59,7 +60,7 @@ def span_sets(annotations: list[Annotation]) -> dict[str, list[Item]]:
 class Basis:
     """What a review copy is built from: the gold revision and the submitted annotations, as they are now."""
 
-    sets: dict[str, list[Item]]  # every version, the current gold (as GOLD) included
+    sets: dict[str, list[Span]]  # every version, the current gold (as GOLD) included
     gold_revision: int  # 0: no gold yet
     fingerprint: str
 
@@ -77,8 +78,8 @@ def basis_of(document: Document) -> Basis:
 @dataclass
 class ReviewState:
     review: Annotation
-    sets: dict[str, list[Item]]
-    agreed: list[Item]
+    sets: dict[str, list[Span]]
+    agreed: list[Span]
     conflicts: list[Conflict]
     resolved: dict[str, str]  # conflict key -> choice
     stale: bool  # the gold or the submissions changed since the copy was built

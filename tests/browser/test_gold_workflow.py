@@ -3,7 +3,7 @@
 import pytest
 
 from annotator import services
-from annotator.adjudication import Item
+from annotator.spans import Span as Item
 from annotator.models import Annotation, GoldRevision
 from annotator.services import gold
 

@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.extraction.tokens import token_offsets as spacy_offsets
-from annotator.formats.tokens import pack_offsets, packed_token_offsets, token_offsets, unpack_offsets
+from .reference import spacy_offsets
+from annotator.formats.tokens import packed_token_offsets, token_offsets
+from annotator.offsets import pack_offsets, unpack_offsets
 
 from .strategies import PIECES
 

@@ -6,7 +6,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.extraction.tokens import token_offsets as spacy_offsets
+from .reference import spacy_offsets
 from annotator.formats import FormatError, Span, detect_format, jsonio
 from annotator.formats.tags import iob2, spans_of
 from annotator.formats.tokens import align, layout, token_offsets

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from annotator import services
-from annotator.adjudication import Item, diff
+from annotator.adjudication import diff
+from annotator.spans import Span as Item
 from annotator.formats import Record, Span
 from annotator.formats.records import EMPTY, UNANNOTATED
 from annotator.models import GoldChange, GoldRevision, GoldSpan

@@ -27,7 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from annotator import selectors, services, states
 from annotator.selectors import dashboards
-from annotator.adjudication import Item
+from annotator.spans import Span as Item
 from annotator.formats import Record, Span
 from annotator.models import Annotation, Document, GoldChange, GoldRevision, Membership
 from annotator.services import gold, prediction

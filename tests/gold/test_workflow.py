@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from annotator import selectors, services, states
 from annotator.selectors import dashboards
-from annotator.adjudication import Item
+from annotator.spans import Span as Item
 from annotator.models import Annotation, GoldRevision, Membership
 from annotator.services import gold
 

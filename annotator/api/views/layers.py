@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ... import names, selectors
-from ...adjudication import Item
+from ...spans import Span as Item
 from ...models import Document, GoldSpan, PredictedSpan
 from ...services import gold
 from .. import serializers as s
