@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from annotator.evaluation import spans as span_scores  # noqa: E402
+from annotator.evaluation import schemes as span_scores  # noqa: E402
 from annotator.evaluation.schemes import evaluate  # noqa: E402
 
 LABELS = ["ACTOR", "LOCATION", "QUANTITY"]
@@ -77,7 +77,7 @@ def main():
 
     for name, fn in (("strict", span_scores.strict), ("overlap", span_scores.overlap), ("unlabelled", span_scores.unlabelled)):
         _, best, median = timed(lambda fn=fn: fn(gold, pred), args.repeat)
-        print(f"spans.{name:<11} (the older module):       best {best:.3f} s, median {median:.3f} s")
+        print(f"schemes.{name:<11} (that figure alone):    best {best:.3f} s, median {median:.3f} s")
 
 
 if __name__ == "__main__":

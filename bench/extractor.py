@@ -28,13 +28,24 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import spacy  # noqa: E402
 
-from annotator.evaluation.spans import Span, overlap, strict  # noqa: E402
+from annotator.evaluation.schemes import overlap, strict  # noqa: E402
+
+
+class Span(NamedTuple):
+    """A (doc_id, label, start, end) tuple, as the scoring core takes spans, with names for the error listing."""
+
+    doc_id: str
+    label: str
+    start: int
+    end: int
+
 from annotator.extraction.lexicon import read_patterns  # noqa: E402
 from annotator.extraction.pipeline import DEFAULT_MODEL, build_extractor, load_extractor  # noqa: E402
 

@@ -11,7 +11,7 @@ pairwise figure is over their shared documents.
 
 - Span F1 per pair, reading one annotator as the reference (F1 is
   symmetric): strict (same label and extent), unlabelled (same extent) and
-  overlap (same label, a character in common, one to one), from spans.py.
+  overlap (same label, a character in common, one to one), from schemes.py.
 - Token-level Cohen's kappa per pair: each token gets the label of the span
   that covers it (any character of it), or O; kappa = (p_o - p_e) / (1 - p_e)
   over the tokens of the shared documents. With `tags="bio"` the tokens get
@@ -37,12 +37,17 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from itertools import combinations
 from typing import Any
 
 from ..formats.tokens import token_offsets
-from . import spans as span_scores
+from ..lazy import lazy_module
+from . import schemes
+
+# Loaded when an alpha is first computed: numpy and krippendorff cost a web process that never does.
+krippendorff = lazy_module("krippendorff")
+np = lazy_module("numpy")
 
 OUTSIDE = "O"
 F1_KEYS = ("f1_strict", "f1_unlabelled", "f1_overlap")
@@ -134,9 +139,6 @@ def krippendorff_alpha(items: Iterable[Counter]) -> float | None:
 
 def _krippendorff(weighted: list[tuple[Counter, int]]) -> float | None:
     """Alpha of (category counts, how many items have them): each pattern's row repeated by its weight."""
-    import krippendorff
-    import numpy as np
-
     rows = [(counts, weight) for counts, weight in weighted if sum(counts.values()) >= 2]
     categories = sorted({c for counts, _ in rows for c in counts}, key=str)
     if len(categories) < 2:
@@ -172,9 +174,9 @@ def _f1(tp: int, fp: int, fn: int) -> float | None:
 
 
 def _span_f1s(a_spans: list, b_spans: list) -> dict[str, float | None]:
-    strict = span_scores.strict(a_spans, b_spans)["micro"]
-    overlap = span_scores.overlap(a_spans, b_spans)["micro"]
-    unlabelled = span_scores.unlabelled(a_spans, b_spans)
+    strict = schemes.strict(a_spans, b_spans)["micro"]
+    overlap = schemes.overlap(a_spans, b_spans)["micro"]
+    unlabelled = schemes.unlabelled(a_spans, b_spans)
     return {
         "f1_strict": _f1(strict["tp"], strict["fp"], strict["fn"]),
         "f1_unlabelled": _f1(unlabelled["tp"], unlabelled["fp"], unlabelled["fn"]),
@@ -203,6 +205,137 @@ def _is_label(counts: Counter, label: str) -> Counter:
     return +folded  # drop zero counts
 
 
+class _Raters:
+    """Who annotated what, and each annotator's token tags per document (computed once, on first use)."""
+
+    def __init__(self, annotations, tokens, texts, labels, tags):
+        self.tags = tags
+        self.tokens = dict(tokens or {})
+        self.texts = texts or {}
+        self.annotators = sorted(annotations, key=str)
+        self.spans_of = {
+            name: {doc: _triples(spans) for doc, spans in annotations[name].items()} for name in self.annotators
+        }
+        used = {label for by_doc in self.spans_of.values() for spans in by_doc.values() for label, _, _ in spans}
+        self.labels = list(dict.fromkeys(labels)) + sorted(used - set(labels))
+        self.raters_of: dict[Hashable, list[str]] = {}
+        for name in self.annotators:
+            for doc in self.spans_of[name]:
+                self.raters_of.setdefault(doc, []).append(name)
+        self.shared_docs = [doc for doc, raters in self.raters_of.items() if len(raters) >= 2]
+        self._tags: dict[tuple[str, Hashable], list[str]] = {}
+
+    def doc_tokens(self, doc) -> list[tuple[int, int]]:
+        if doc not in self.tokens:
+            if doc not in self.texts:
+                raise ValueError(f"document {doc!r} has neither token offsets nor text")
+            self.tokens[doc] = token_offsets(self.texts[doc])
+        return self.tokens[doc]
+
+    def tags_of(self, name: str, doc) -> list[str]:
+        key = (name, doc)
+        if key not in self._tags:
+            self._tags[key] = token_tags(self.doc_tokens(doc), self.spans_of[name][doc], self.tags)
+        return self._tags[key]
+
+    def flat(self, name: str, docs: list) -> list[str]:
+        return [t for doc in docs for t in self.tags_of(name, doc)]
+
+
+def _pair(raters: _Raters, a: str, b: str) -> dict[str, Any]:
+    """Span F1s and Cohen's kappa of two annotators over their shared documents, overall and per label."""
+    docs = [doc for doc in raters.spans_of[a] if doc in raters.spans_of[b]]
+    a_spans = [(doc, *s) for doc in docs for s in raters.spans_of[a][doc]]
+    b_spans = [(doc, *s) for doc in docs for s in raters.spans_of[b][doc]]
+    a_tags, b_tags = raters.flat(a, docs), raters.flat(b, docs)
+    pair: dict[str, Any] = {"a": a, "b": b, "documents": len(docs), **_span_f1s(a_spans, b_spans)}
+    pair["cohen_kappa"] = cohen_kappa(a_tags, b_tags)
+    per_label = {}
+    for label in raters.labels:
+        a_l = [s for s in a_spans if s[1] == label]
+        b_l = [s for s in b_spans if s[1] == label]
+        label_docs = {s[0] for s in a_l} | {s[0] for s in b_l}
+        per_label[label] = {
+            "documents": len(label_docs),
+            **_span_f1s(a_l, b_l),
+            "cohen_kappa": cohen_kappa(_binary(a_tags, label), _binary(b_tags, label)) if label_docs else None,
+        }
+    pair["per_label"] = per_label
+    return pair
+
+
+def _overall_of(entries: list[dict], documents: int) -> dict[str, Any]:
+    measured = [e for e in entries if e["documents"]]
+    result: dict[str, Any] = {"documents": documents}
+    for key in PAIR_KEYS[1:]:
+        result[key] = _mean(e[key] for e in measured)
+    return result
+
+
+def _overall(raters: _Raters, pairs: list[dict]) -> dict[str, Any]:
+    """The pairs' figures averaged, overall and per label."""
+    overall = _overall_of(pairs, len(raters.shared_docs))
+    overall["per_label"] = {}
+    for label in raters.labels:
+        entries = [p["per_label"][label] for p in pairs]
+        label_docs = sum(
+            1
+            for doc in raters.shared_docs
+            if any(s[0] == label for name in raters.raters_of[doc] for s in raters.spans_of[name][doc])
+        )
+        overall["per_label"][label] = _overall_of(entries, label_docs)
+    return overall
+
+
+def _token_patterns(raters: _Raters) -> Counter:
+    """Each token of a shared document as its sorted tags; identical patterns counted once with a weight.
+
+    Most tokens look alike (everyone says O), so the many-rater coefficients
+    work on a few hundred weighted patterns instead of every token.
+    """
+    patterns: Counter = Counter()
+    for doc in raters.shared_docs:
+        for column in zip(*(raters.tags_of(name, doc) for name in raters.raters_of[doc])):
+            patterns[tuple(sorted(column))] += 1
+    return patterns
+
+
+def _many_per_label(raters: _Raters, weighted: list[tuple[Counter, int]], many: bool) -> dict[str, Any]:
+    per_label = {}
+    for label in raters.labels:
+        folded: Counter = Counter()
+        for counts, n in weighted:
+            folded[tuple(sorted(_is_label(counts, label).items()))] += n
+        binary = [(Counter(dict(pattern)), n) for pattern, n in folded.items()]
+        per_label[label] = {
+            "fleiss_kappa": _fleiss(binary) if many else None,
+            "krippendorff_alpha": _krippendorff(binary),
+        }
+    return per_label
+
+
+def _by_document(raters: _Raters) -> list[dict[str, Any]]:
+    """Each shared document's mean pairwise strict F1 and kappa, lowest agreement first."""
+    rows = []
+    for doc in raters.shared_docs:
+        names = raters.raters_of[doc]
+        doc_pairs = list(combinations(names, 2))
+        f1s = [_strict_f1(raters.spans_of[a][doc], raters.spans_of[b][doc]) for a, b in doc_pairs]
+        kappas = [cohen_kappa(raters.tags_of(a, doc), raters.tags_of(b, doc)) for a, b in doc_pairs]
+        rows.append(
+            {
+                "id": doc,
+                "annotators": list(names),
+                "f1_strict": _mean(f1s),
+                "cohen_kappa": _mean(kappas),
+                "spans": sum(len(raters.spans_of[name][doc]) for name in names),
+            }
+        )
+    # A document where nobody marked anything agrees fully and comes last.
+    rows.sort(key=lambda d: (1.0 if d["f1_strict"] is None else d["f1_strict"], str(d["id"])))
+    return rows
+
+
 def agreement(
     annotations: Mapping[str, Mapping[Hashable, Iterable[Any]]],
     *,
@@ -220,121 +353,22 @@ def agreement(
     """
     if tags not in ("label", "bio"):
         raise ValueError(f"unknown tags {tags!r} (label or bio)")
-    tokens = dict(tokens or {})
-    texts = texts or {}
-    annotators = sorted(annotations, key=str)
-    spans_of = {name: {doc: _triples(spans) for doc, spans in annotations[name].items()} for name in annotators}
-    used = {label for by_doc in spans_of.values() for spans in by_doc.values() for label, _, _ in spans}
-    label_set = list(dict.fromkeys(labels)) + sorted(used - set(labels))
-
-    raters_of: dict[Hashable, list[str]] = {}
-    for name in annotators:
-        for doc in spans_of[name]:
-            raters_of.setdefault(doc, []).append(name)
-    shared_docs = [doc for doc, raters in raters_of.items() if len(raters) >= 2]
-
-    def doc_tokens(doc) -> list[tuple[int, int]]:
-        if doc not in tokens:
-            if doc not in texts:
-                raise ValueError(f"document {doc!r} has neither token offsets nor text")
-            tokens[doc] = token_offsets(texts[doc])
-        return tokens[doc]
-
-    tag_cache: dict[tuple[str, Hashable], list[str]] = {}
-
-    def tags_of(name: str, doc) -> list[str]:
-        key = (name, doc)
-        if key not in tag_cache:
-            tag_cache[key] = token_tags(doc_tokens(doc), spans_of[name][doc], tags)
-        return tag_cache[key]
-
-    def flat(name: str, docs: list, pick: Callable = lambda t: t) -> list:
-        return [pick(t) for doc in docs for t in tags_of(name, doc)]
-
-    pairs = []
-    for a, b in combinations(annotators, 2):
-        docs = [doc for doc in spans_of[a] if doc in spans_of[b]]
-        a_spans = [(doc, *s) for doc in docs for s in spans_of[a][doc]]
-        b_spans = [(doc, *s) for doc in docs for s in spans_of[b][doc]]
-        a_tags, b_tags = flat(a, docs), flat(b, docs)
-        pair: dict[str, Any] = {"a": a, "b": b, "documents": len(docs), **_span_f1s(a_spans, b_spans)}
-        pair["cohen_kappa"] = cohen_kappa(a_tags, b_tags)
-        per_label = {}
-        for label in label_set:
-            a_l = [s for s in a_spans if s[1] == label]
-            b_l = [s for s in b_spans if s[1] == label]
-            label_docs = {s[0] for s in a_l} | {s[0] for s in b_l}
-            per_label[label] = {
-                "documents": len(label_docs),
-                **_span_f1s(a_l, b_l),
-                "cohen_kappa": cohen_kappa(_binary(a_tags, label), _binary(b_tags, label)) if label_docs else None,
-            }
-        pair["per_label"] = per_label
-        pairs.append(pair)
-
-    def overall_of(entries: list[dict], documents: int) -> dict[str, Any]:
-        measured = [e for e in entries if e["documents"]]
-        result: dict[str, Any] = {"documents": documents}
-        for key in PAIR_KEYS[1:]:
-            result[key] = _mean(e[key] for e in measured)
-        return result
-
-    overall = overall_of(pairs, len(shared_docs))
-    overall["per_label"] = {}
-    for label in label_set:
-        entries = [p["per_label"][label] for p in pairs]
-        label_docs = sum(
-            1 for doc in shared_docs if any(s[0] == label for name in raters_of[doc] for s in spans_of[name][doc])
-        )
-        overall["per_label"][label] = overall_of(entries, label_docs)
-
-    # Token items for the many-rater coefficients: each token of a shared document, its tags counted.
-    # Most tokens look alike (everyone says O), so identical patterns are counted once with a weight.
-    patterns: Counter = Counter()
-    for doc in shared_docs:
-        for column in zip(*(tags_of(name, doc) for name in raters_of[doc])):
-            patterns[tuple(sorted(column))] += 1
+    raters = _Raters(annotations, tokens, texts, labels, tags)
+    pairs = [_pair(raters, a, b) for a, b in combinations(raters.annotators, 2)]
+    patterns = _token_patterns(raters)
     weighted = [(Counter(pattern), n) for pattern, n in patterns.items()]
-    many = len(annotators) >= 3
-    per_label_many = {}
-    for label in label_set:
-        folded: Counter = Counter()
-        for counts, n in weighted:
-            folded[tuple(sorted(_is_label(counts, label).items()))] += n
-        binary = [(Counter(dict(pattern)), n) for pattern, n in folded.items()]
-        per_label_many[label] = {
-            "fleiss_kappa": _fleiss(binary) if many else None,
-            "krippendorff_alpha": _krippendorff(binary),
-        }
-
-    by_document = []
-    for doc in shared_docs:
-        doc_pairs = list(combinations(raters_of[doc], 2))
-        f1s = [_strict_f1(spans_of[a][doc], spans_of[b][doc]) for a, b in doc_pairs]
-        kappas = [cohen_kappa(tags_of(a, doc), tags_of(b, doc)) for a, b in doc_pairs]
-        by_document.append(
-            {
-                "id": doc,
-                "annotators": list(raters_of[doc]),
-                "f1_strict": _mean(f1s),
-                "cohen_kappa": _mean(kappas),
-                "spans": sum(len(spans_of[name][doc]) for name in raters_of[doc]),
-            }
-        )
-    # Lowest agreement first; a document where nobody marked anything agrees fully and comes last.
-    by_document.sort(key=lambda d: (1.0 if d["f1_strict"] is None else d["f1_strict"], str(d["id"])))
-
+    many = len(raters.annotators) >= 3
     return {
-        "annotators": annotators,
-        "labels": label_set,
+        "annotators": raters.annotators,
+        "labels": raters.labels,
         "tags": tags,
         "tokens": sum(patterns.values()),
         "pairs": pairs,
-        "overall": overall,
+        "overall": _overall(raters, pairs),
         "fleiss_kappa": _fleiss(weighted) if many else None,
         "krippendorff_alpha": _krippendorff(weighted),
-        "per_label": per_label_many,
-        "by_document": by_document,
+        "per_label": _many_per_label(raters, weighted, many),
+        "by_document": _by_document(raters),
     }
 
 

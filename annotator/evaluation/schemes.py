@@ -16,6 +16,11 @@ end exclusive; no Django, no spaCy. One matching per document
   P = (COR + PAR / 2) / ACT, R = (COR + PAR / 2) / POS.
 - unlabelled: same extent, any label, with TP/FP/FN.
 
+`strict`, `unlabelled` and `overlap` give those figures alone (agreement's
+span F1, the extractor bench): the first two from the same tally, overlap
+(same label, a character in common) from the largest one-to-one pairing
+(matching.maximum_matching).
+
 Micro figures come from the matching of all spans. Per label, as in
 nervaluate 1.2, the spans of that label alone are matched (so a label error
 is, for each of the two labels, a miss or a spurious span, or an overlap
@@ -41,7 +46,6 @@ from . import matching
 from .matching import BOUNDARY, CORRECT, KINDS, LABEL, LABEL_BOUNDARY, MISSED, SPURIOUS, Outcome
 
 SCHEMES = ("strict", "exact", "partial", "type", "unlabelled")
-SEMEVAL = ("strict", "exact", "partial", "type")
 
 
 def _ratio(num: float, den: float) -> float:
@@ -302,6 +306,53 @@ def evaluate_records(gold_records: Iterable[Any], pred_records: Iterable[Any], *
     )
 
 
+def strict(gold: Iterable[Any], pred: Iterable[Any]) -> dict[str, Any]:
+    """{"micro", "macro", "per_label"} of exact boundaries and label, each entry with tp/fp/fn (over every label seen)."""
+    return evaluate(gold, pred).tally.schemes()["strict"]
+
+
+def unlabelled(gold: Iterable[Any], pred: Iterable[Any]) -> dict[str, Any]:
+    """Micro P/R/F1 and tp/fp/fn of boundaries alone: same document, start and end, any label."""
+    return evaluate(gold, pred).tally.schemes()["unlabelled"]["micro"]
+
+
+def overlap(gold: Iterable[Any], pred: Iterable[Any]) -> dict[str, Any]:
+    """{"micro", "macro", "per_label"} of same label and a character in common, paired one to one at most."""
+    gold_by_doc, pred_by_doc = group_by_document(gold), group_by_document(pred)
+    tp, gold_n, pred_n = Counter(), Counter(), Counter()
+    empty: set = set()
+    for doc_id in gold_by_doc.keys() | pred_by_doc.keys():
+        doc_gold, doc_pred = gold_by_doc.get(doc_id, empty), pred_by_doc.get(doc_id, empty)
+        gold_n.update(s[0] for s in doc_gold)
+        pred_n.update(s[0] for s in doc_pred)
+        for label in {s[0] for s in doc_gold} & {s[0] for s in doc_pred}:
+            tp[label] += matching.maximum_matching(
+                [s for s in doc_gold if s[0] == label], [s for s in doc_pred if s[0] == label]
+            )
+    per_label = {
+        label: counts_entry(tp[label], pred_n[label] - tp[label], gold_n[label] - tp[label])
+        for label in sorted(set(gold_n) | set(pred_n))
+    }
+    total_tp = sum(tp.values())
+    micro = counts_entry(total_tp, sum(pred_n.values()) - total_tp, sum(gold_n.values()) - total_tp)
+    return {"micro": micro, "macro": _macro(per_label), "per_label": per_label}
+
+
+SPAN_SCHEMES = {"strict": strict, "overlap": overlap}
+
+
+def span_scores(gold: Iterable[Any], pred: Iterable[Any], scheme: str = "strict") -> dict[str, Any]:
+    """`strict` or `overlap` by name; another name is a ValueError."""
+    if scheme not in SPAN_SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r} (strict or overlap)")
+    return SPAN_SCHEMES[scheme](gold, pred)
+
+
+def record_spans(records: Iterable[Any]) -> list[tuple]:
+    """(doc_id, label, start, end) of each span of canonical JSONL records (dicts or objects with id and spans)."""
+    return list(_record_spans(records))
+
+
 def _get(obj, key):
     return obj[key] if isinstance(obj, Mapping) else getattr(obj, key)
 
@@ -313,4 +364,16 @@ def _record_spans(records):
             yield doc_id, _get(span, "label"), _get(span, "start"), _get(span, "end")
 
 
-__all__ = ["KINDS", "SCHEMES", "Evaluation", "Tally", "evaluate", "evaluate_records"]
+__all__ = [
+    "KINDS",
+    "SCHEMES",
+    "Evaluation",
+    "Tally",
+    "evaluate",
+    "evaluate_records",
+    "overlap",
+    "record_spans",
+    "span_scores",
+    "strict",
+    "unlabelled",
+]

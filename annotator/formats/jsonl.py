@@ -89,10 +89,6 @@ def load(lines: Iterable[str], name: str = "", on_error=None, layer: str = "gold
         raise FormatError("the file is empty")
 
 
-def span_dict(span: Span) -> dict:
-    return jsonio.span_fields(span)
-
-
 def dump(records: Iterable[Record], report=None, layer: str = "gold") -> Iterator[str]:
     """Yield one JSON line (with its newline) per record, spans in text order."""
     fields = jsonio.span_fields

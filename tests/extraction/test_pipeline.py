@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from annotator.evaluation.spans import Span, overlap, strict
+from annotator.evaluation.schemes import overlap, strict
 from annotator.extraction import Extractor, load_extractor
 from annotator.extraction.pipeline import (
     BASELINE_NAME,
@@ -196,10 +196,10 @@ def test_hard_cases_of_the_label_scheme(pretrained, text, expected):
 
 
 def _scores(extractor, documents):
-    gold = [Span(str(i), label, start, end) for i, (_, spans) in enumerate(documents) for label, start, end in spans]
+    gold = [(str(i), label, start, end) for i, (_, spans) in enumerate(documents) for label, start, end in spans]
     texts = [text for text, _ in documents]
     pred = [
-        Span(str(i), s["label"], s["start"], s["end"])
+        (str(i), s["label"], s["start"], s["end"])
         for i, spans in enumerate(extractor.predict(texts))
         for s in spans
     ]
