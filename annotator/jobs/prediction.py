@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Greatest
 
 from ..models import Document, ExtractorVersion, Prediction, RunChunk, TaskRun
+from ..selectors import documents as doclist
 from ..services import prediction
 from . import chunks, runs
 
@@ -53,6 +54,14 @@ def counted(run: TaskRun) -> int:
     return max(0, min(run.total, _stored(run.project_id, plan) - plan["before"])) if plan else 0
 
 
+def _documents(run: TaskRun):
+    """The run's documents: the project's, or the document list's selection it was started on."""
+    documents = Document.objects.filter(project_id=run.project_id)
+    if "selection" in run.params:
+        documents = documents.filter(id__in=doclist.selection(run.project, run.user, run.params["selection"]))
+    return documents
+
+
 def plan(run_id: int) -> list[int]:
     """Load the extractor, cut the documents that lack its predictions into chunk rows; the chunks to start.
 
@@ -71,7 +80,7 @@ def plan(run_id: int) -> list[int]:
         runs.fail(run_id, f"cannot load the extractor {run.params.get('model') or settings.EXTRACTOR_MODEL!r}: {error}")
         return []
     todo = list(
-        Document.objects.filter(project_id=run.project_id)
+        _documents(run)
         .exclude(predictions__extractor=version)
         .order_by("id")
         .values_list("id", flat=True)
@@ -133,7 +142,7 @@ def _predict_range(run: TaskRun, chunk: RunChunk, extractor, version: ExtractorV
     labels = {label.name: label for label in run.project.labels.all()}
     # What is still missing in the chunk: after a stop, the part already stored is not done again.
     documents = list(
-        Document.objects.filter(project_id=run.project_id, id__gte=chunk.first_id, id__lte=chunk.last_id)
+        _documents(run).filter(id__gte=chunk.first_id, id__lte=chunk.last_id)
         .exclude(predictions__extractor=version)
         .order_by("id")
         .only("id", "text")

@@ -28,13 +28,15 @@ logger = logging.getLogger(__name__)
 Kind = TaskRun.Kind
 
 
-def start_prediction(project: Project, user=None, *, model: str | None = None) -> TaskRun:
-    """Start predicting the project's documents that lack the extractor's predictions (a new version: all).
+def start_prediction(project: Project, user=None, *, model: str | None = None, selection: str | None = None) -> TaskRun:
+    """Start predicting the project's documents that lack the extractor's predictions (a new version: all);
+    with `selection`, only those of the document list's selection (selectors.documents.selection).
 
     The worker loads the extractor (`model`, default the project's promoted
     version or settings.EXTRACTOR_MODEL), so the web process never loads spaCy.
     """
-    return tasks.begin(runs.create(project, user, Kind.PREDICT, {"model": model}, steps=0))
+    params = {"model": model} if selection is None else {"model": model, "selection": selection}
+    return tasks.begin(runs.create(project, user, Kind.PREDICT, params, steps=0))
 
 
 def start_export(

@@ -94,17 +94,21 @@ def _selection(request, query) -> tuple[str | None, str]:
     return query.url(), "every document matching the filter"
 
 
-def _export(request, project, selection: str, described: str):
-    """Start a background export of the selection; its progress page has the download."""
+def _run(request, project, action: str, selection: str, described: str):
+    """Start a background export or prediction of the selection; its progress page follows it."""
     try:
-        run = start.start_export(
-            project, request.user, fmt=request.POST.get("format", "jsonl"), layer=request.POST.get("layer", "gold"),
-            selection=selection,
-        )
+        if action == "export":
+            run = start.start_export(
+                project, request.user, fmt=request.POST.get("format", "jsonl"), layer=request.POST.get("layer", "gold"),
+                selection=selection,
+            )
+        else:
+            run = start.start_prediction(project, request.user, selection=selection)
     except RunRefused as error:
         messages.error(request, str(error))
         return None
-    messages.success(request, f"Exporting {described} in the background.")
+    doing = "Exporting" if action == "export" else "Predicting (where the current extractor's suggestions are missing)"
+    messages.success(request, f"{doing} {described} in the background.")
     return redirect("task_detail", slug=project.slug, pk=run.pk)
 
 
@@ -119,7 +123,8 @@ def _members(project, request) -> tuple[list, list[str]]:
 @require_POST
 @project_page(Role.MANAGER)
 def document_bulk(request, *, project, role):
-    """A manager's action on a selection of the list: assign to (or take back from) named annotators, export."""
+    """A manager's action on a selection of the list: assign to (or take back from) named
+    annotators, export, predict."""
     query = listing.parse(_list_params(request.POST.get("list", "")), states=states.ORDER).first_page()
     back = reverse("document_list", args=[project.slug]) + query.url()
     text, described = _selection(request, query)
@@ -127,8 +132,8 @@ def document_bulk(request, *, project, role):
         messages.error(request, described)
         return redirect(back)
     action = request.POST.get("action")
-    if action == "export":
-        return _export(request, project, text, described) or redirect(back)
+    if action in ("export", "predict"):
+        return _run(request, project, action, text, described) or redirect(back)
     users, missing = _members(project, request)
     if missing or not users:
         messages.error(request, f"Name members of this project: {', '.join(missing) or 'nobody named'}.")

@@ -6,7 +6,7 @@ import json
 from django.urls import reverse
 
 from annotator import listing, services
-from annotator.models import Annotation, Assignment, TaskRun
+from annotator.models import Annotation, Assignment, Prediction, TaskRun
 from annotator.selectors import documents as doclist
 from annotator.services import assignment
 
@@ -102,3 +102,14 @@ def test_bulk_export_writes_only_the_selection(manager_client, project, settings
     assert TaskRun.objects.order_by("-pk").first().result["documents"] == 4
     manager_client.post(url, {"action": "export", "scope": "all", "layer": "gold", "format": "jsonl", "list": "?q=number+11"})
     assert TaskRun.objects.order_by("-pk").first().result["documents"] == 1
+
+
+def test_bulk_predict_predicts_only_the_selection(manager_client, project, settings, fake_extractor):
+    settings.TASKS = IMMEDIATE
+    documents = add_documents(project, 10)
+    url = reverse("document_bulk", args=[project.slug])
+    response = manager_client.post(url, {"action": "predict", "scope": "checked", "doc": [documents[1].pk, documents[8].pk], "list": ""})
+    assert response.status_code == 302 and "/tasks/" in response["Location"]
+    run = TaskRun.objects.get()
+    assert run.status == "done" and run.done == 2
+    assert set(Prediction.objects.values_list("document_id", flat=True)) == {documents[1].pk, documents[8].pk}
