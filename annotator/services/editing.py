@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from .. import offsets, selectors
 from ..spans import Span
-from ..errors import Refused, Stale
 from ..models import (
     Annotation,
     AnnotationSpan,
@@ -24,31 +23,10 @@ from ..models import (
     Prediction,
 )
 from . import gold
+from .history import SUBMITTED, EditRefused, StaleEdit, bump, check_version, log, span_state
 
 Origin = AnnotationSpan.Origin
 Action = EditEvent.Action
-
-class EditRefused(Refused):
-    """An edit that cannot be applied as asked (overlap, outside the text, unknown label)."""
-
-
-SUBMITTED = (
-    "This annotation is submitted. Reopen it (the Reopen button, or R) to change it; "
-    "it then leaves the review queue until you submit it again."
-)
-
-
-class StaleEdit(Stale):
-    """The annotation changed since the client last saw it; nothing was written."""
-
-    def __init__(self, current_version: int):
-        super().__init__(
-            f"This annotation was changed elsewhere (another tab or session) since this page loaded; "
-            f"it is now at version {current_version}. Your change was not applied: reload to see the "
-            f"current spans.",
-            current_version,
-        )
-
 
 def start_annotation(document: Document, user) -> Annotation:
     """Return the user's annotation of `document`, starting it from the latest predictions if new."""
@@ -87,49 +65,6 @@ def start_annotation(document: Document, user) -> Annotation:
     return annotation
 
 
-def _bump(
-    annotation: Annotation, expected_version: int, elapsed: float = 0.0, *, while_submitted: bool = False, **changes
-) -> None:
-    """Advance the annotation's version if it is still `expected_version`, else raise StaleEdit.
-
-    The compare-and-set is one UPDATE, so two tabs can never both win. A
-    submitted annotation is not edited (unless `while_submitted`, for the
-    steps that change its state): it must be reopened on purpose first. A
-    stale version is told before that.
-    """
-    elapsed = min(max(float(elapsed or 0), 0.0), 3600.0)
-    rows = Annotation.objects.filter(pk=annotation.pk, version=expected_version)
-    if not while_submitted:
-        rows = rows.exclude(status=Annotation.Status.SUBMITTED)
-    updated = rows.update(
-        version=F("version") + 1, time_spent=F("time_spent") + elapsed, updated_at=timezone.now(), **changes
-    )
-    if not updated:
-        current = Annotation.objects.filter(pk=annotation.pk).values_list("version", "status").first()
-        if current is not None and current[0] == expected_version:
-            raise EditRefused(SUBMITTED)
-        raise StaleEdit(current[0] if current else 0)
-    annotation.refresh_from_db(fields=["version", "time_spent", "status", "updated_at", "submitted_at", "basis"])
-
-
-def check_version(annotation: Annotation, version) -> None:
-    """Raise StaleEdit if the annotation is no longer at `version`: a stale client hears that before
-    any other refusal (an overlap, a missing span), which would describe a state it has not seen."""
-    current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True).first()
-    if current != version:
-        raise StaleEdit(current or 0)
-
-
-def _span_state(span: AnnotationSpan) -> dict:
-    return {"start": span.start, "end": span.end, "label": span.label.name, "origin": span.origin}
-
-
-def _log(annotation: Annotation, user, action: str, before=None, after=None, undoes=None) -> EditEvent:
-    return EditEvent.objects.create(
-        annotation=annotation, user=user, action=action, version=annotation.version, before=before, after=after, undoes=undoes
-    )
-
-
 def _label(annotation: Annotation, label_id) -> Label:
     try:
         return Label.objects.get(pk=int(label_id), project_id=annotation.document.project_id)
@@ -159,11 +94,11 @@ def add_span(annotation: Annotation, user, *, version: int, start: int, end: int
     label = _label(annotation, label_id)
     with transaction.atomic():
         _check_free(annotation, *snapped)
-        _bump(annotation, version, elapsed, **_reopen_fields(annotation))
+        bump(annotation, version, elapsed, **_reopen_fields(annotation))
         span = AnnotationSpan.objects.create(
             annotation=annotation, label=label, start=snapped[0], end=snapped[1], origin=Origin.MANUAL
         )
-        _log(annotation, user, Action.ADD, after=_span_state(span))
+        log(annotation, user, Action.ADD, after=span_state(span))
     return span
 
 
@@ -189,7 +124,7 @@ def change_span(
     """Change a span's label and/or extent (new offsets snap to tokens; `step` moves one edge a token)."""
     check_version(annotation, version)
     span = _get_span(annotation, span_id)
-    before = _span_state(span)
+    before = span_state(span)
     tokens = annotation.document.tokens
     new_start, new_end = span.start, span.end
     if step is not None:
@@ -206,12 +141,12 @@ def change_span(
         return span
     with transaction.atomic():
         _check_free(annotation, new_start, new_end, ignore=span)
-        _bump(annotation, version, elapsed, **_reopen_fields(annotation))
+        bump(annotation, version, elapsed, **_reopen_fields(annotation))
         span.start, span.end, span.label = new_start, new_end, label
         if span.origin == Origin.MODEL_ACCEPTED:
             span.origin = Origin.MODEL_EDITED
         span.save()
-        _log(annotation, user, Action.CHANGE, before=before, after=_span_state(span))
+        log(annotation, user, Action.CHANGE, before=before, after=span_state(span))
     return span
 
 
@@ -219,10 +154,10 @@ def delete_span(annotation: Annotation, user, *, version: int, span_id, elapsed:
     check_version(annotation, version)
     span = _get_span(annotation, span_id)
     with transaction.atomic():
-        _bump(annotation, version, elapsed, **_reopen_fields(annotation))
-        before = _span_state(span)
+        bump(annotation, version, elapsed, **_reopen_fields(annotation))
+        before = span_state(span)
         span.delete()
-        _log(annotation, user, Action.DELETE, before=before)
+        log(annotation, user, Action.DELETE, before=before)
 
 
 def _find(annotation: Annotation, state: dict) -> AnnotationSpan | None:
@@ -247,13 +182,13 @@ def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> E
         # Undoing the reopen: back to submitted, as it was (its submission time included).
         with transaction.atomic():
             submitted_at = event.before.get("submitted_at")
-            _bump(
+            bump(
                 annotation, version, elapsed, status=Annotation.Status.SUBMITTED,
                 submitted_at=datetime.fromisoformat(submitted_at) if submitted_at else timezone.now(),
             )
-            return _log(annotation, user, Action.UNDO, before=event.after, after=event.before, undoes=event)
+            return log(annotation, user, Action.UNDO, before=event.after, after=event.before, undoes=event)
     with transaction.atomic():
-        _bump(annotation, version, elapsed, **_reopen_fields(annotation))
+        bump(annotation, version, elapsed, **_reopen_fields(annotation))
         if event.action == Action.RESOLVE:
             replace_spans(annotation, event.after["spans"], event.before["spans"])
         elif event.action == Action.ADD:
@@ -275,7 +210,7 @@ def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> E
                 span.start, span.end, span.origin = state["start"], state["end"], state["origin"]
                 span.label = annotation.document.project.labels.get(name=state["label"])
                 span.save()
-        return _log(annotation, user, Action.UNDO, before=event.after, after=event.before, undoes=event)
+        return log(annotation, user, Action.UNDO, before=event.after, after=event.before, undoes=event)
 
 
 def replace_spans(annotation: Annotation, old: list[dict], new: list[dict]) -> None:
@@ -316,7 +251,7 @@ def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) ->
     project = document.project
     with transaction.atomic():
         gold.lock_documents([document.pk])  # one submission or review decision on a document at a time
-        _bump(annotation, version, elapsed, status=Annotation.Status.SUBMITTED, submitted_at=now)
+        bump(annotation, version, elapsed, status=Annotation.Status.SUBMITTED, submitted_at=now)
         items = items_of(annotation)
         written = None
         has_gold = Document.objects.filter(pk=document.pk, gold_at__isnull=False).exists()
@@ -326,7 +261,7 @@ def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) ->
             )
             if written is None:
                 gold.confirm(document)  # the same as the gold: nothing to review
-        _log(annotation, user, Action.SUBMIT, after={"spans": len(items), "gold_revision": getattr(written, "number", None)})
+        log(annotation, user, Action.SUBMIT, after={"spans": len(items), "gold_revision": getattr(written, "number", None)})
 
 
 def reopen(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:
@@ -335,12 +270,12 @@ def reopen(annotation: Annotation, user, *, version: int, elapsed: float = 0) ->
         raise EditRefused("Only a submitted annotation can be reopened.")
     before = {"status": annotation.status, "submitted_at": annotation.submitted_at.isoformat() if annotation.submitted_at else None}
     with transaction.atomic():
-        _bump(annotation, version, elapsed, while_submitted=True, status=Annotation.Status.DRAFT)
-        _log(annotation, user, Action.REOPEN, before=before, after={"status": Annotation.Status.DRAFT})
+        bump(annotation, version, elapsed, while_submitted=True, status=Annotation.Status.DRAFT)
+        log(annotation, user, Action.REOPEN, before=before, after={"status": Annotation.Status.DRAFT})
 
 
 def skip(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:
     """Give the document back: a skipped annotation holds no slot and is not reviewed."""
     with transaction.atomic():
-        _bump(annotation, version, elapsed, status=Annotation.Status.SKIPPED)
-        _log(annotation, user, Action.SKIP)
+        bump(annotation, version, elapsed, status=Annotation.Status.SKIPPED)
+        log(annotation, user, Action.SKIP)

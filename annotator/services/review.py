@@ -28,7 +28,8 @@ from ..adjudication import Conflict, Diff, adjudicate, diff
 from ..spans import Span
 from ..models import Annotation, AnnotationSpan, Document, EditEvent, GoldRevision
 from . import gold
-from .editing import EditRefused, _bump, _log, _span_state, check_version, items_of, replace_spans
+from .editing import items_of, replace_spans
+from .history import EditRefused, bump, check_version, log, span_state
 
 Action = EditEvent.Action
 KEEP = "keep"
@@ -109,7 +110,7 @@ def _fill(review: Annotation, reviewer, basis: Basis, *, rebuilt_from: list[dict
     after = {"agreed": len(agreed), "versions": sorted(basis.sets), "gold_revision": basis.gold_revision}
     if rebuilt_from is not None:
         after["rebuilt"] = True
-    _log(review, reviewer, Action.CREATE, before={"spans": rebuilt_from} if rebuilt_from is not None else None, after=after)
+    log(review, reviewer, Action.CREATE, before={"spans": rebuilt_from} if rebuilt_from is not None else None, after=after)
 
 
 def start_review(document: Document, reviewer) -> Annotation:
@@ -134,8 +135,8 @@ def rebuild(review: Annotation, user, *, version: int, elapsed: float = 0) -> No
     """Start the copy again from the gold and the submissions as they are now (the old copy is logged)."""
     basis = basis_of(review.document)
     with transaction.atomic():
-        before = [_span_state(s) for s in review.spans.select_related("label")]
-        _bump(review, version, elapsed, while_submitted=True, status=Annotation.Status.DRAFT, basis=basis.fingerprint)
+        before = [span_state(s) for s in review.spans.select_related("label")]
+        bump(review, version, elapsed, while_submitted=True, status=Annotation.Status.DRAFT, basis=basis.fingerprint)
         _fill(review, user, basis, rebuilt_from=before)
 
 
@@ -163,7 +164,7 @@ def resolve(review: Annotation, user, *, version: int, conflict: str, choice: st
     if choice not in names and choice not in (KEEP, NEITHER):
         raise EditRefused(f"Unknown choice {choice!r}.")
     current = [
-        _span_state(s)
+        span_state(s)
         for s in review.spans.select_related("label").filter(start__lt=target.end, end__gt=target.start)
     ]
     if choice == KEEP:
@@ -173,10 +174,10 @@ def resolve(review: Annotation, user, *, version: int, conflict: str, choice: st
     else:
         chosen = [{"start": i.start, "end": i.end, "label": i.label, "origin": "manual"} for i in names[choice]]
     with transaction.atomic():
-        _bump(review, version, elapsed, status=Annotation.Status.DRAFT)
+        bump(review, version, elapsed, status=Annotation.Status.DRAFT)
         if choice != KEEP:
             replace_spans(review, current, chosen)
-        _log(
+        log(
             review,
             user,
             Action.RESOLVE,
@@ -216,7 +217,7 @@ def accept(review: Annotation, user, *, version: int, elapsed: float = 0, confir
                 f"Accepting changes the gold: {state.changes.summary()}. It removes or relabels {removes} gold "
                 f"span{'s' if removes > 1 else ''}; confirm to go on."
             )
-        _bump(review, version, elapsed, status=Annotation.Status.SUBMITTED, submitted_at=now)
+        bump(review, version, elapsed, status=Annotation.Status.SUBMITTED, submitted_at=now)
         written = gold.record(
             document, items_of(review), how=gold.How.REVIEW, user=user, source_annotation=review, note="review"
         )
@@ -224,5 +225,5 @@ def accept(review: Annotation, user, *, version: int, elapsed: float = 0, confir
             gold.confirm(document)
         # The copy now agrees with the gold it wrote: it is the basis of what comes next.
         Annotation.objects.filter(pk=review.pk).update(basis=basis_of(document).fingerprint)
-        _log(review, user, Action.SUBMIT, after={"gold_revision": getattr(written, "number", None), "changes": state.changes.summary()})
+        log(review, user, Action.SUBMIT, after={"gold_revision": getattr(written, "number", None), "changes": state.changes.summary()})
     return written
