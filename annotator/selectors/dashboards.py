@@ -263,7 +263,7 @@ def project_agreement(project: Project) -> dict:
         by_user[username][document_id].append((label, start, end))
     documents = {
         d.pk: d
-        for d in project.documents.filter(pk__in={d for _, d in owner.values()}).only("id", "title", "tokens", "external_id")
+        for d in project.documents.filter(pk__in={d for _, d in owner.values()}).only("id", "project", "title", "tokens", "external_id")
     }
     result = agreement(
         by_user,
