@@ -274,7 +274,7 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an API client without credentials gets 401 (with WWW-Authenticate), not 403.
-        "knox.auth.TokenAuthentication",
+        "annotator.api.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # POST /api/auth/token/ checks a password: at most API_TOKEN_RATE a client address.

@@ -12,7 +12,7 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
 from ..roles import OVERSEERS, Role
-from ..selectors.access import ensure_role, project_for, role_of
+from ..selectors.access import ensure_role, project_and_role
 
 MANAGER = Role.MANAGER
 REVIEWER = Role.REVIEWER
@@ -42,8 +42,7 @@ class ProjectScoped(ApiAuth):
         for name, value in request.query_params.items():
             if "\x00" in value:  # no database compares text with a NUL in it
                 raise ValidationError({name: "NUL characters are not allowed"})
-        self.project = project_for(request.user, kwargs["slug"])
-        self.role = role_of(request.user, self.project)
+        self.project, self.role = project_and_role(request.user, kwargs["slug"])
         allowed = self.roles
         if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_roles is not None:
             allowed = self.write_roles

@@ -7,6 +7,7 @@ with `annotator.api.permissions.ProjectScoped`; both call these.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from ..models import Membership, Project
@@ -21,10 +22,29 @@ def project_for(user, slug: str) -> Project:
     return project
 
 
+def project_and_role(user, slug: str) -> tuple[Project, str]:
+    """The project `slug` and the user's role in it, in one query; 404 as `project_for` for a non-member.
+
+    Every page and API request under a project asks both (and the page's
+    navigation asks the role again): the role is kept on the project
+    instance, so `role_of` answers from it for the rest of the request.
+    """
+    mine = Membership.objects.filter(project=OuterRef("pk"), user=user.pk).values("role")[:1]
+    project = Project.objects.filter(slug=slug).annotate(member_role=Subquery(mine)).first()
+    role = Role.MANAGER if user.is_superuser else getattr(project, "member_role", None)
+    if project is None or role is None:
+        raise Http404("No such project.")
+    project._role_of = (user.pk, role)
+    return project, role
+
+
 def role_of(user, project: Project) -> str | None:
     """The user's role in `project` (a superuser manages every project); None for a non-member."""
     if user.is_superuser:
         return Role.MANAGER
+    known = getattr(project, "_role_of", None)
+    if known is not None and known[0] == user.pk:
+        return known[1]
     return Membership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
 
 

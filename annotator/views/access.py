@@ -19,7 +19,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 
 from ..roles import Role
-from ..selectors.access import project_for, role_of
+from ..selectors.access import project_and_role
 
 _WHO = {Role.MANAGER: "managers", Role.REVIEWER: "reviewers", Role.ANNOTATOR: "annotators"}
 
@@ -33,8 +33,7 @@ def project_page(*roles: Role, refusal: str | None = None):
     def decorator(view):
         @wraps(view)
         def checked(request, slug, *args, **kwargs):
-            project = project_for(request.user, slug)
-            role = role_of(request.user, project)
+            project, role = project_and_role(request.user, slug)
             if roles and role not in roles:
                 raise PermissionDenied(refusal or f"Only {' and '.join(_WHO[r] for r in roles)} of {project.name} may open this page.")
             return view(request, *args, project=project, role=role, **kwargs)
