@@ -32,6 +32,7 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
 	touch $@
 
 run: $(VENV)/.run-installed
+	$(PY) manage.py prepare
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py ensure_admin
@@ -45,6 +46,7 @@ run: $(VENV)/.run-installed
 # (DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, REDIS_URL, TASKS_BACKEND); see "Running for a team" in README.md.
 serve: export DEBUG = 0
 serve: $(VENV)/.run-installed
+	$(PY) manage.py prepare
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(call with_workers,serve)

@@ -13,8 +13,10 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Settings only describe: nothing here creates a folder or a file. `manage.py prepare` (the first step
+# of `make run` and `make serve`) makes VAR_DIR, STATIC_ROOT and the secret key file.
 VAR_DIR = Path(os.environ.get("ANNOTATOR_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -23,14 +25,17 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def _secret_key() -> str:
-    """Use SECRET_KEY if given, else a random key kept in var/ so sessions survive restarts."""
+    """SECRET_KEY if given, else the key `manage.py prepare` keeps in var/ (so sessions survive restarts).
+
+    Before the first `prepare` (a test run, a command on a fresh checkout)
+    the process gets a random key of its own: nothing it signs outlives it.
+    """
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        return SECRET_KEY_FILE.read_text().strip() or secrets.token_urlsafe(50)
+    except OSError:
+        return secrets.token_urlsafe(50)
 
 
 SECRET_KEY = _secret_key()
@@ -185,7 +190,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 # Serve straight from the source folders, so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 
