@@ -25,20 +25,17 @@ from __future__ import annotations
 
 from django.db.models import Case, CharField, F, Q, Value, When
 
-UNASSIGNED = "unassigned"
-IN_PROGRESS = "in_progress"
-SUBMITTED = "submitted"
-WAITING = "waiting"
-REVIEWED = "reviewed"
+from .roles import DocumentState
 
-ORDER = (UNASSIGNED, IN_PROGRESS, SUBMITTED, WAITING, REVIEWED)
-LABELS = {
-    UNASSIGNED: "Unassigned",
-    IN_PROGRESS: "In progress",
-    SUBMITTED: "Submitted (n of k)",
-    WAITING: "Waiting for review",
-    REVIEWED: "Reviewed",
-}
+# The states are the members of roles.DocumentState (one spelling everywhere).
+UNASSIGNED = DocumentState.UNASSIGNED
+IN_PROGRESS = DocumentState.IN_PROGRESS
+SUBMITTED = DocumentState.SUBMITTED
+WAITING = DocumentState.WAITING
+REVIEWED = DocumentState.REVIEWED
+
+ORDER = tuple(DocumentState)
+LABELS = dict(DocumentState.choices)
 
 
 def needed_for_review(k: int, needs_review: bool) -> int:

@@ -12,11 +12,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from .. import states
+from ..roles import AnnotationStatus, DocumentState, Layer, Role
 from ..formats import EXPORT_FORMATS, FormatError, limits
 from ..models import Annotation, AnnotationSpan, Document, ExtractorVersion, Label, Project, TaskRun
 
-STATES = states.ORDER
+STATES = tuple(DocumentState.values)
 # Ids, offsets and versions fit the database's integers; anything larger is refused as a 400, not a 500.
 MAX_INT = 2**31 - 1
 
@@ -75,8 +75,8 @@ class Int(serializers.IntegerField):
 class MetaField(serializers.DictField):
     def to_internal_value(self, data):
         return storable(super().to_internal_value(data))
-OWN_STATUSES = ("new", "draft", "submitted", "skipped")
-LAYERS = ("gold", "model", "annotations")
+OWN_STATUSES = ("new", *AnnotationStatus.values)  # "new": not started by you
+LAYERS = tuple(Layer.values)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -118,7 +118,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "document_count",
         ]
 
-    @extend_schema_field(serializers.ChoiceField(choices=["manager", "reviewer", "annotator"], allow_null=True))
+    @extend_schema_field(serializers.ChoiceField(choices=Role.values, allow_null=True))
     def get_role(self, project) -> str | None:
         return self.context.get("roles", {}).get(project.pk)
 

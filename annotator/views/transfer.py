@@ -10,12 +10,30 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import names, services
+from .. import names, selectors, services
 from ..formats import EXPORT_FORMATS, FormatError
 from ..jobs import start
 from ..jobs.runs import RunRefused
-from ..roles import Role
+from ..roles import Layer, Role
 from .access import project_page
+
+
+def _refusal(project, query) -> tuple[int, str] | None:
+    """Why a download cannot be made, as (status, message); None when it can.
+
+    Every name is looked up in this project only: one of another project is
+    "not found", like a missing one.
+    """
+    fmt, layer, model = query.get("format"), query.get("layer", Layer.GOLD), query.get("model")
+    if fmt not in EXPORT_FORMATS or layer not in Layer.values:
+        return 400, "Unknown layer or format."
+    if layer == Layer.ANNOTATIONS and query.get("annotator") and names.annotator_in(project, query["annotator"]) is None:
+        return 404, "No such annotator in this project."
+    if layer == Layer.MODEL and model and names.version_in(project, model) is None:
+        return 404, f"no predictions of {model!r} in this project"
+    if layer == Layer.MODEL and not model and selectors.latest_extractor(project) is None:
+        return 404, "no predictions in this project"
+    return None
 
 
 @require_GET
@@ -25,27 +43,21 @@ def export(request, *, project, role):
 
     The download is streamed as the layer is read, so it starts at once and
     memory stays bounded. For a progress bar and a file kept for later, the
-    tasks page starts the export as a background run (views.runs).
+    tasks page starts the export as a background run (views.runs). A
+    download that cannot be made is answered in plain text (the browser
+    asked for a file, not a page).
     """
-    if "format" not in request.GET:
+    query = request.GET
+    if "format" not in query:
         return render(request, "annotator/export.html", {"project": project, **services.export_choices(project)})
-    fmt, layer = request.GET.get("format"), request.GET.get("layer", "gold")
-    if fmt not in EXPORT_FORMATS or layer not in services.LAYERS:
-        return HttpResponse("Unknown layer or format.", status=400, content_type="text/plain")
-    # Names are looked up in this project only: one of another project is "not found", like a missing one.
-    annotator = None
-    if layer == "annotations" and request.GET.get("annotator"):
-        annotator = names.annotator_in(project, request.GET["annotator"])
-        if annotator is None:
-            return HttpResponse("No such annotator in this project.", status=404, content_type="text/plain")
-    if layer == "model" and request.GET.get("model") and names.version_in(project, request.GET["model"]) is None:
-        return HttpResponse(f"no predictions of {request.GET['model']!r} in this project", status=404, content_type="text/plain")
-    try:
-        name, media_type, chunks = services.download(
-            project, fmt=fmt, layer=layer, model=request.GET.get("model") or None, annotator=annotator
-        )
-    except ValueError as error:
-        return HttpResponse(str(error), status=404, content_type="text/plain")
+    refusal = _refusal(project, query)
+    if refusal is not None:
+        return HttpResponse(refusal[1], status=refusal[0], content_type="text/plain")
+    layer = query.get("layer", Layer.GOLD)
+    annotator = names.annotator_in(project, query["annotator"]) if layer == Layer.ANNOTATIONS and query.get("annotator") else None
+    name, media_type, chunks = services.download(
+        project, fmt=query["format"], layer=layer, model=query.get("model") or None, annotator=annotator
+    )
     if media_type.startswith(("text/", "application/json")):
         media_type += "; charset=utf-8"
     response = StreamingHttpResponse(chunks, content_type=media_type)
@@ -85,21 +97,3 @@ def import_upload(request, *, project, role):
         messages.error(request, f"{error} Nothing from {upload.name} was stored.")
         return redirect("export", slug=project.slug)
     return redirect("task_detail", slug=project.slug, pk=run.pk)
-    post = request.POST
-    try:
-        result = services.import_upload(
-            project,
-            upload,
-            fmt=post.get("format", "auto"),
-            layer=post.get("layer", "gold"),
-            model=post.get("model") or None,
-            annotator=post.get("annotator") or None,
-            skip_invalid=bool(post.get("skip_invalid")),
-        )
-    except FormatError as error:
-        messages.error(request, f"{error} Nothing from {upload.name} was stored.")
-        return back
-    messages.success(request, f"{upload.name}: {result}")
-    for problem in result.problems[:10]:
-        messages.warning(request, problem)
-    return back

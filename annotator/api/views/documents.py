@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 
