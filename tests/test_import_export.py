@@ -12,13 +12,15 @@ from django.urls import reverse
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from annotator import selectors, services
+from annotator import services
 from annotator.formats import FORMATS, FormatError, Record, Span
 from annotator.formats.tokens import token_offsets
 from annotator.offsets import pack_offsets
 from annotator.models import Document, GoldSpan, PredictedSpan, Prediction
+from annotator.selectors.layers import LayerReader, export_choices
 
 from .conftest import ARTICLE, make_document
+from .db.reference import layer_records
 from .formats.test_consumers import DOCCANO, LABEL_STUDIO, PRODIGY
 
 
@@ -108,7 +110,7 @@ def layers(project, predicted, make_user):
 
 @pytest.mark.parametrize("layer", ["gold", "model", "annotations"])
 def test_layer_reader_reads_what_layer_records_does(project, layers, layer):
-    assert list(services.LayerReader(project, layer, chunk_size=1)) == list(selectors.layer_records(project, layer))
+    assert list(LayerReader(project, layer, chunk_size=1)) == list(layer_records(project, layer))
 
 
 @pytest.fixture
@@ -143,17 +145,17 @@ def many_layers(project, fake_extractor, make_user):
 )
 @pytest.mark.parametrize("chunk_size", [1, 2, 5, 900])
 def test_layer_reader_reads_what_layer_records_does_in_any_chunks(many_layers, layer, model, count, chunk_size):
-    expected = list(selectors.layer_records(many_layers, layer, model=model))
+    expected = list(layer_records(many_layers, layer, model=model))
     assert len(expected) == count
-    assert list(services.LayerReader(many_layers, layer, model=model, chunk_size=chunk_size)) == expected
+    assert list(LayerReader(many_layers, layer, model=model, chunk_size=chunk_size)) == expected
     if layer == "model" and model is None:  # the latest model's: "other"
         assert expected[0].spans[0].score == 1 / 3
 
 
 @pytest.mark.parametrize("layer, model", [("gold", None), ("model", "fake-extractor-1"), ("model", "other"), ("annotations", None)])
 def test_jsonl_lines_straight_from_the_rows_are_what_the_jsonl_format_writes(many_layers, layer, model, tmp_path):
-    records = list(services.LayerReader(many_layers, layer, model=model, chunk_size=2))
-    lines = list(services.LayerReader(many_layers, layer, model=model, chunk_size=2).jsonl_lines())
+    records = list(LayerReader(many_layers, layer, model=model, chunk_size=2))
+    lines = list(LayerReader(many_layers, layer, model=model, chunk_size=2).jsonl_lines())
     assert b"".join(line for _, _, line in lines) == "".join(FORMATS["jsonl"].dump(records)).encode("utf-8")
     assert [(i, n) for i, n, _ in lines] == [(r.id, len(r.spans)) for r in records]
     result = services.export_layer(many_layers, fmt="jsonl", layer=layer, model=model, output=tmp_path / "out", split=0.5, seed=3)
@@ -171,9 +173,9 @@ def test_a_reviewers_working_copy_is_not_exported_as_an_annotation(project, docu
     reviewer = make_user("rita", role="reviewer", project=project)
     review = services.start_review(document, reviewer)
     services.accept(review, reviewer, version=review.version)
-    records = list(services.LayerReader(project, "annotations"))
-    assert [r.meta["annotator"] for r in records] == ["alice"] and records == list(selectors.layer_records(project, "annotations"))
-    assert services.export_choices(project)["annotators"] == ["alice"]
+    records = list(LayerReader(project, "annotations"))
+    assert [r.meta["annotator"] for r in records] == ["alice"] and records == list(layer_records(project, "annotations"))
+    assert export_choices(project)["annotators"] == ["alice"]
 
 
 def test_documents_keep_their_token_offsets_packed(project, tmp_path):

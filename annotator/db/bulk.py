@@ -1,4 +1,7 @@
-"""Raw-SQL fast paths for bulk writes, behind one boundary.
+"""Raw-SQL fast paths, behind one boundary: bulk inserts, and reading chunks of documents fast.
+
+Each has a plain-ORM reference implementation in the tests (tests/db/) that
+its results are compared with.
 
 The ORM's bulk_create builds and checks a model instance per row (about
 25 µs); an import of 1,500 documents a second with 30 spans each has 20 µs
@@ -8,7 +11,12 @@ the database still checks its constraints.
 
 from __future__ import annotations
 
+import json
+from contextlib import contextmanager
+
 from django.db import connection
+from django.db.models import Aggregate, TextField
+from django.db.models.expressions import RawSQL
 
 from ..models import Document, PredictedSpan, Prediction
 
@@ -70,3 +78,117 @@ def insert_predictions(extractor_id: int, created_at, predictions: list[tuple[in
     sql = f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('uncertainty').column)} = %s WHERE {quote(meta.pk.column)} = %s"
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(u, d) for d, u, _ in predictions])
+
+
+# ---------------------------------------------------------------- reading chunks of documents fast
+
+
+class _ChunkIds:
+    """The one parameter that stands for a chunk's document ids while its queries are compiled."""
+
+
+def chunk_ids(marker) -> RawSQL:
+    """A subquery of the ids in one JSON-array parameter, for `field__in=`: the SQL is ours, not the ORM's.
+
+    SQLite reads the array with json_each, PostgreSQL with
+    jsonb_array_elements_text; either way the chunk is one parameter, at a
+    place the compiled SQL keeps whatever the ORM's version.
+    """
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT (jsonb_array_elements_text(%s::jsonb))::bigint", [marker])
+    return RawSQL("SELECT value FROM json_each(%s)", [marker])
+
+
+class ChunkQueries:
+    """Querysets over a chunk of document ids, compiled once and run for any chunk.
+
+    Compiling the three querysets of a chunk takes about 10 ms (10 µs a
+    document at 900 a chunk). `build(ids)` returns the querysets with `ids`
+    (chunk_ids of a marker object) where the chunk's ids go; the marker is
+    found among the compiled parameters by identity, and `bind` puts the
+    chunk, as a JSON array, at those positions. A marker that went missing
+    (an ORM that copied or folded the parameter) is an error at once, not a
+    silently wrong export.
+    """
+
+    def __init__(self, build):
+        marker = _ChunkIds()
+        self._queries: list[tuple[str, tuple, list[int]]] = []
+        for queryset in build(chunk_ids(marker)):
+            sql, params = queryset.query.sql_with_params()
+            positions = [index for index, value in enumerate(params) if value is marker]
+            if not positions:
+                raise RuntimeError(f"the chunk's ids are not among the parameters of {sql}")
+            self._queries.append((sql, tuple(params), positions))
+
+    def bind(self, chunk: list[int]) -> list[tuple[str, tuple]]:
+        """(SQL, parameters) of each query for the document ids of `chunk`."""
+        ids = json.dumps([int(pk) for pk in chunk])
+        bound = []
+        for sql, params, positions in self._queries:
+            values = list(params)
+            for index in positions:
+                values[index] = ids
+            bound.append((sql, tuple(values)))
+        return bound
+
+
+def fetch(wrapper, queries: list[tuple[str, tuple]]) -> list[list[tuple]]:
+    """Run compiled queries on the connection `wrapper` and return their rows as the driver gives them.
+
+    Django's row iterator costs about 1 µs a row on top of the driver; at
+    600,000 spans a second that is most of the time. JSON columns come back
+    as text, PostgreSQL's JSON_AGG as lists.
+    """
+    out = []
+    with wrapper.cursor() as cursor:
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            out.append(cursor.fetchall())
+    return out
+
+
+class _JSONList(Aggregate):
+    """A JSON array of the group's values of one column, on SQLite and PostgreSQL."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_AGG", **extra_context)
+
+
+def json_columns(rows, owner: str, *fields: str):
+    """(owner, [field 1 of each row], [field 2 of each], ...) per owner of the queryset `rows`, in no
+    particular order but the same in each list (each aggregate of a group sees the group's rows in one order).
+
+    The database builds the arrays: SQLite does per row what it does without
+    holding Python's lock, and Python parses a few strings per owner instead
+    of building a tuple per row.
+    """
+    columns = {f"c{i}": _JSONList(name) for i, name in enumerate(fields)}
+    return rows.order_by().values(owner).annotate(**columns).values_list(owner, *columns)
+
+
+@contextmanager
+def roomy_cache(megabytes: int = 64):
+    """Give SQLite a larger page cache on this connection (its default is 2 MB) for a bulk import or export.
+
+    Each new document goes into the (project, content_hash) index at a random
+    place; once that index outgrows the cache, every insert reads pages from
+    disk, and a 100,000-document import runs at half speed (64 MB). An export
+    reads a chunk's documents a third faster (16 MB is as good as more). The
+    connection gets its own size back afterwards.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (size,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(size)}")

@@ -11,7 +11,7 @@ millions of tokens a second against spaCy's ~100-600 thousand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 

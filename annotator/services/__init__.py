@@ -5,9 +5,8 @@ failure leaves the database as it was. Views, commands and tasks import
 from here; the modules are split by what they write.
 """
 
+from .history import EditRefused, StaleEdit
 from .editing import (
-    EditRefused,
-    StaleEdit,
     add_span,
     change_span,
     delete_span,
@@ -17,7 +16,7 @@ from .editing import (
     submit,
     undo,
 )
-from .exports import ExportResult, LayerReader, download, export_choices, export_layer
+from .exports import ExportResult, download, export_layer
 from .imports import (
     LAYERS,
     ImportResult,
@@ -41,7 +40,6 @@ __all__ = [
     "LAYERS",
     "EditRefused",
     "ExportResult",
-    "LayerReader",
     "ImportResult",
     "StaleEdit",
     "add_span",
@@ -49,7 +47,6 @@ __all__ = [
     "delete_span",
     "download",
     "ensure_project",
-    "export_choices",
     "export_layer",
     "get_extractor",
     "import_file",

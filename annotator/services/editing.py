@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from .. import offsets, selectors
@@ -23,7 +22,7 @@ from ..models import (
     Prediction,
 )
 from . import gold
-from .history import SUBMITTED, EditRefused, StaleEdit, bump, check_version, log, span_state
+from .history import SUBMITTED, EditRefused, bump, check_version, log, span_state
 
 Origin = AnnotationSpan.Origin
 Action = EditEvent.Action

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -29,6 +29,7 @@ from ..spans import Span
 from ..db.bulk import insert_rows, prepared
 from ..errors import Refused
 from ..models import Document, GoldChange, GoldRevision, GoldSpan, Project
+from ..selectors.layers import alive_at, had_gold_at
 
 How = GoldRevision.How
 ADD, REMOVE = GoldChange.ADD, GoldChange.REMOVE
@@ -87,28 +88,6 @@ def items_at(document: Document, number: int) -> list[Span]:
         else:
             alive.discard(item)
     return sorted(alive)
-
-
-def alive_at(when: datetime):
-    """GoldChange rows of the spans that were in the gold at `when` (one per span), any document.
-
-    A span was in the gold at `when` if its latest change up to then was an
-    addition: an ADD with no later change of the same span by then.
-    """
-    later = GoldChange.objects.filter(
-        revision__document_id=OuterRef("revision__document_id"),
-        start=OuterRef("start"),
-        end=OuterRef("end"),
-        label_id=OuterRef("label_id"),
-        revision__number__gt=OuterRef("revision__number"),
-        revision__created_at__lte=when,
-    )
-    return GoldChange.objects.filter(op=ADD, revision__created_at__lte=when).exclude(Exists(later))
-
-
-def had_gold_at(when: datetime):
-    """A filter for Document querysets: documents that had gold (maybe empty) at `when`."""
-    return Exists(GoldRevision.objects.filter(document=OuterRef("pk"), created_at__lte=when))
 
 
 def items_as_of(document_ids: Iterable[int], when: datetime) -> dict[int, list[Span]]:

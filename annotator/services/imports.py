@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ..db.bulk import roomy_cache
 from ..formats import FORMATS, IMPORT_FORMATS, FormatError, Record, detect_format
 from ..formats import limits
 from ..formats.archive import brat_pairs
@@ -417,30 +417,6 @@ class _DocumentRows:
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, rows)
         return order
-
-
-@contextmanager
-def roomy_cache(megabytes: int = 64):
-    """Give SQLite a larger page cache on this connection (its default is 2 MB) for a bulk import or export.
-
-    Each new document goes into the (project, content_hash) index at a random
-    place; once that index outgrows the cache, every insert reads pages from
-    disk, and a 100,000-document import runs at half speed (64 MB). An export
-    reads a chunk's documents a third faster (16 MB is as good as more). The
-    connection gets its own size back afterwards.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (size,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(size)}")
 
 
 def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:

@@ -24,7 +24,8 @@ from ..roles import OVERSEERS, Role
 from ..jobs import start
 from ..jobs.runs import RunRefused
 from ..selectors import documents as doclist
-from ..services import assignment, exports
+from ..selectors.layers import FORMAT_NAMES
+from ..services import assignment
 from .access import project_page
 
 # The newest import batches offered in the filter (older ones are still reachable by ?batch=ID).
@@ -44,7 +45,7 @@ def _choices(project, role) -> dict:
         "batches": list(ImportBatch.objects.filter(project=project)[:BATCHES_SHOWN]),
         "people": [m.user.username for m in members],
         "annotators": [m.user.username for m in members if m.role == Role.ANNOTATOR],
-        "formats": list(exports.FORMAT_NAMES.items()),
+        "formats": list(FORMAT_NAMES.items()),
     }
 
 

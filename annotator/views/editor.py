@@ -18,6 +18,7 @@ from .. import offsets, selectors, services
 from ..errors import BadInput
 from ..models import Annotation
 from ..selectors import documents as doclist
+from ..selectors import layers
 from .conflicts import conflict_rows, quoted
 
 
@@ -46,7 +47,7 @@ def review_context(review: Annotation, selected=None) -> dict:
     document = review.document
     state = services.review_state(review)
     colors = {label.name: label.color for label in selectors.labels_of(document.project)}
-    rows, letters = conflict_rows(document, state, selectors.model_items(document), colors)
+    rows, letters = conflict_rows(document, state, layers.model_spans(document), colors)
     context = annotation_context(review, selected)
     changes = state.changes
     context.update(

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import names, selectors, services
+from ..selectors.layers import export_choices
 from ..formats import EXPORT_FORMATS, FormatError
 from ..jobs import start
 from ..jobs.runs import RunRefused
@@ -49,7 +50,7 @@ def export(request, *, project, role):
     """
     query = request.GET
     if "format" not in query:
-        return render(request, "annotator/export.html", {"project": project, **services.export_choices(project)})
+        return render(request, "annotator/export.html", {"project": project, **export_choices(project)})
     refusal = _refusal(project, query)
     if refusal is not None:
         return HttpResponse(refusal[1], status=refusal[0], content_type="text/plain")
