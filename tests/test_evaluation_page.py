@@ -189,3 +189,63 @@ def test_scoring_runs_a_fixed_number_of_queries(scored_project, django_assert_nu
         scored = scoring.score(scored_project, extractor, keep_outcomes=True)
     assert scored.predicted_documents == 1 and scored.unpredicted_documents == 1
     assert [o.kind for o in scored.evaluation.outcomes[scored.gold.ids[1]]] == ["missed", "missed"]
+
+
+# ---------------------------------------------------------------- the error browser: excerpts, keyset pages
+
+
+def test_excerpts_show_context_cut_at_words_not_the_whole_document():
+    from annotator.evaluation import display
+    from annotator.evaluation.matching import MISSED, SPURIOUS, Outcome
+
+    words = " ".join(f"word{i}" for i in range(400))
+    start = words.index("word200")
+    near = words.index("word205")
+    outcomes = [Outcome(MISSED, ("ACTOR", start, start + 7), None), Outcome(SPURIOUS, None, ("LOCATION", near, near + 7))]
+    (excerpt,) = display.excerpts(words, outcomes)  # two errors a few words apart: one excerpt
+    shown = "".join(p.text for p in excerpt.pieces)
+    assert shown == words[excerpt.start : excerpt.end]
+    assert "word200" in shown and "word205" in shown
+    assert len(shown) < 200 and excerpt.cut_before and excerpt.cut_after
+    assert words[excerpt.start - 1] == " " and words[excerpt.end] == " "  # whole words only
+    far = words.index("word390")
+    apart = display.excerpts(words, outcomes + [Outcome(MISSED, ("ACTOR", far, far + 7), None)])
+    assert len(apart) == 2 and apart[1].start > excerpt.end
+    assert [tag for p in excerpt.pieces for _, tag in p.tags] == ["missed ACTOR", "spurious LOCATION"]
+
+
+def test_excerpts_stay_within_the_paragraph():
+    from annotator.evaluation import display
+    from annotator.evaluation.matching import MISSED, Outcome
+
+    text = "First paragraph talks of other things.\n\nRebels shelled Aleppo on Sunday.\n\nLast one."
+    at = text.index("Aleppo")
+    (excerpt,) = display.excerpts(text, [Outcome(MISSED, ("LOCATION", at, at + 6), None)])
+    assert text[excerpt.start : excerpt.end] == "Rebels shelled Aleppo on Sunday."
+
+
+def test_the_error_browser_pages_by_keyset_through_every_document_once(client, manager, project, monkeypatch):
+    from annotator.selectors import dashboards
+
+    monkeypatch.setattr(dashboards, "ERROR_PAGE", 3)
+    monkeypatch.setattr(dashboards, "ERROR_WINDOW", 4)
+    titles = []
+    for i in range(11):
+        document = make_document(project, text=f"Story {i}: rebels took Mosul and Raqqa.", order=i)
+        add_gold(document, [("LOCATION", len(f"Story {i}: rebels took "), len(f"Story {i}: rebels took Mosul"))])
+        # Every third document is predicted right (no error), the others miss the span.
+        add_predictions(document, "ext@1", list(GOLD[:0]) if i % 3 else [("LOCATION", *document.gold_spans.values_list("start", "end").get())])
+        if i % 3:
+            titles.append(document.title)
+    client.force_login(manager)
+    seen, path, pages = [], url(project, kind="missed"), 0
+    while path:
+        html = client.get(path, headers={"HX-Request": "true"}).content.decode()
+        found = re.findall(r"<h3><a [^>]*>([^<]*)</a></h3>", html)
+        assert len(found) <= 3
+        seen += found
+        pages += 1
+        following = re.search(r'<a href="([^"]+)"[^>]*rel="next"', html)
+        path = url(project) + following.group(1).replace("&amp;", "&") if following else None
+    assert seen == titles  # every document with an error once, in work order
+    assert pages >= 3

@@ -27,7 +27,6 @@ from ..evaluation.schemes import evaluate
 from ..models import (
     Annotation,
     AnnotationSpan,
-    EditEvent,
     ExtractorVersion,
     GoldRevision,
     GoldSpan,
@@ -201,12 +200,12 @@ def _latest_id(queryset) -> int:
 def basis(project: Project, kind: str, subject: str = "", *, labels=None) -> str:
     """What a snapshot of `kind` depends on, in a few index lookups (no scan).
 
-    The newest gold revision, edit-log entry (every annotation change and
-    submission is logged) and prediction are global ids, read from the
-    primary key's end: a change in another project makes a snapshot look
-    stale too, which costs a recomputation, never a wrong number. The
-    documents with and without gold and the labels (ids and names) are the
-    project's own.
+    The project's own: its documents with and without gold, its labels (ids
+    and names), its submitted annotations (how many, the latest time). The
+    newest gold revision and prediction are global ids, read from the
+    primary key's end: gold or predictions written in another project make
+    a snapshot look stale too, which costs a recomputation, never a wrong
+    number.
     """
     labels = labels if labels is not None else list(project.labels.all())
     counts = gold_counts(project)
@@ -217,12 +216,26 @@ def basis(project: Project, kind: str, subject: str = "", *, labels=None) -> str
     if kind in (ScoreSnapshot.Kind.EVALUATION, ScoreSnapshot.Kind.LABELS):
         parts.append(f"gold:{_latest_id(GoldRevision.objects)}")
     if kind in (ScoreSnapshot.Kind.AGREEMENT, ScoreSnapshot.Kind.LABELS):
-        parts.append(f"edits:{_latest_id(EditEvent.objects)}")
+        parts.append(f"submitted:{_submissions(project)}")
     if kind == ScoreSnapshot.Kind.EVALUATION:
         parts.append(f"predictions:{subject}:{_latest_id(Prediction.objects.filter(extractor__version=subject))}")
     if kind == ScoreSnapshot.Kind.LABELS:
         parts.append(f"predictions:{_latest_id(Prediction.objects)}")
     return "|".join(parts)
+
+
+def _submissions(project: Project) -> str:
+    """How many annotations of the project are submitted, and the latest submission's time.
+
+    A submitted annotation cannot be edited (it is reopened first, which
+    takes it out of the count) and an import that replaces one submits it
+    again, so these two move whenever the submitted spans do. Read from the
+    covering index (document, kind, status, submitted_at) of migration 0011.
+    """
+    row = Annotation.objects.filter(
+        document__project=project, kind=Annotation.Kind.ANNOTATION, status=SUBMITTED
+    ).aggregate(n=Count("pk"), last=Max("submitted_at"))
+    return f"{row['n']}@{row['last'].isoformat() if row['last'] else '-'}"
 
 
 def gold_counts(project: Project) -> dict[str, int]:
