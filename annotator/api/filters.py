@@ -12,7 +12,8 @@ from rest_framework import serializers
 from ..models import Annotation
 from ..roles import DocumentState
 from ..services import gold
-from .serializers import OWN_STATUSES, Int, Text
+from .fields import Int, Text
+from .serializers import OWN_STATUSES
 
 
 class DocumentStateField(serializers.ChoiceField):

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from django.db.models import ProtectedError
 
+from ..errors import Refused
 from ..models import Label, Membership, Project
 
 DEFAULT_LABELS = [
@@ -108,4 +109,4 @@ def delete_label(label: Label) -> None:
     try:
         label.delete()
     except ProtectedError:
-        raise ValueError(f"{label.name} is used by spans; rename it instead of deleting it.") from None
+        raise Refused(f"{label.name} is used by spans; rename it instead of deleting it.") from None

@@ -13,6 +13,7 @@ from ..selectors import dashboards
 from ..selectors import documents as doclist
 from ..forms import AccountForm, LabelForm, MemberForm, ProjectSettingsForm
 from ..models import Label, Membership
+from ..errors import Refused
 from ..roles import OVERSEERS, Role
 from .access import project_page
 
@@ -133,7 +134,7 @@ def label_delete(request, label_id, *, project, role):
     try:
         services.delete_label(label)
         messages.success(request, f"Label {label.name} deleted.")
-    except ValueError as error:
+    except Refused as error:
         messages.error(request, str(error))
     return redirect("project_settings", slug=project.slug)
 
