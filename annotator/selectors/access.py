@@ -26,15 +26,18 @@ def project_and_role(user, slug: str) -> tuple[Project, str]:
     """The project `slug` and the user's role in it, in one query; 404 as `project_for` for a non-member.
 
     Every page and API request under a project asks both (and the page's
-    navigation asks the role again): the role is kept on the project
-    instance, so `role_of` answers from it for the rest of the request.
+    navigation asks the role again): the role is kept on the user object
+    (request.user lives as long as the request), so `role_of` answers from it
+    for the rest of the request.
     """
     mine = Membership.objects.filter(project=OuterRef("pk"), user=user.pk).values("role")[:1]
     project = Project.objects.filter(slug=slug).annotate(member_role=Subquery(mine)).first()
     role = Role.MANAGER if user.is_superuser else getattr(project, "member_role", None)
     if project is None or role is None:
         raise Http404("No such project.")
-    project._role_of = (user.pk, role)
+    if getattr(user, "_project_roles", None) is None:
+        user._project_roles = {}
+    user._project_roles[project.pk] = role
     return project, role
 
 
@@ -42,9 +45,9 @@ def role_of(user, project: Project) -> str | None:
     """The user's role in `project` (a superuser manages every project); None for a non-member."""
     if user.is_superuser:
         return Role.MANAGER
-    known = getattr(project, "_role_of", None)
-    if known is not None and known[0] == user.pk:
-        return known[1]
+    known = getattr(user, "_project_roles", None) or {}
+    if project.pk in known:
+        return known[project.pk]
     return Membership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
 
 
