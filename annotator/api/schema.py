@@ -1,4 +1,17 @@
-"""Schema touches drf-spectacular cannot infer: the errors every operation may answer with."""
+"""Schema touches drf-spectacular cannot infer: the token scheme, and the errors every operation may answer with.
+
+annotator/api/urls.py imports this module, which registers `TokenScheme`
+before any schema is made.
+"""
+
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The API's token (annotator.api.tokens, knox's without its per-request scan), documented as knox's is."""
+
+    target_class = "annotator.api.tokens.TokenAuthentication"
+
 
 ERROR = {"$ref": "#/components/schemas/ApiError"}
 COMMON = {

@@ -384,7 +384,7 @@ class TaskRunSerializer(serializers.ModelSerializer):
 
 class ExportStartSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=EXPORT_FORMATS)
-    layer = serializers.ChoiceField(choices=LAYERS, default="gold")
+    layer = serializers.ChoiceField(choices=LAYERS, default=Layer.GOLD)
     model = Text(max_length=150, required=False, allow_blank=True, help_text="Layer model: the version (default the latest).")
     annotator = Text(max_length=150, required=False, allow_blank=True, help_text="Layer annotations: one annotator's only.")
     as_of = Text(

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..views import site as site_views
-from . import auth
+from . import auth, schema  # noqa: F401 (schema registers the token's OpenAPI scheme on import)
 from .views import annotations, documents, layers, projects, runs, scores
 
 
