@@ -109,12 +109,12 @@ class Setup:
             self.processes.append(
                 subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "a"), start_new_session=True)
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.url}/api/", timeout=2)
+                requests.get(f"{self.url}/api/", timeout=30)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start: see " + str(self.folder / "server.log"))
 
@@ -247,8 +247,8 @@ def run(db: str, count: int, requests_per_loop: int) -> dict:
     command = time.perf_counter() - t
     setup.manage("create_project", "--project", "api", "--labels", LABELS)
     setup.tokens = setup.manage("shell", "-c", SETUP_USERS).split("TOKENS", 1)[1].split()
-    setup.start()
     try:
+        setup.start()
         result = loops(setup, count, requests_per_loop)
     finally:
         setup.stop()
