@@ -47,7 +47,7 @@ class ProjectScoped(ApiAuth):
         if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_roles is not None:
             allowed = self.write_roles
         if allowed is not None:
-            ensure_role(request.user, self.project, *allowed)
+            ensure_role(self.project, self.role, *allowed)
 
     @property
     def overseer(self) -> bool:

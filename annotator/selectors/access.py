@@ -14,16 +14,8 @@ from ..models import Membership, Project
 from ..roles import Role
 
 
-def project_for(user, slug: str) -> Project:
-    """The project `slug` if the user may see it; 404 otherwise (not 403: its existence is not told)."""
-    project = Project.objects.filter(slug=slug).first()
-    if project is None or not (user.is_superuser or Membership.objects.filter(project=project, user=user).exists()):
-        raise Http404("No such project.")
-    return project
-
-
 def project_and_role(user, slug: str) -> tuple[Project, str]:
-    """The project `slug` and the user's role in it, in one query; 404 as `project_for` for a non-member.
+    """The project `slug` and the user's role in it, in one query; 404 for a non-member (not 403: a project's existence is not told).
 
     Every page and API request under a project asks both (and the page's
     navigation asks the role again): the role is kept on the user object
@@ -51,13 +43,7 @@ def role_of(user, project: Project) -> str | None:
     return Membership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
 
 
-def can_manage(user, project: Project) -> bool:
-    return role_of(user, project) == Role.MANAGER
-
-
-def ensure_role(user, project: Project, *roles: str) -> str:
-    """Return the user's role if it is one of `roles`; refuse with 403 otherwise."""
-    role = role_of(user, project)
+def ensure_role(project: Project, role: str | None, *roles: str) -> None:
+    """Refuse with 403 unless `role` (the user's, from project_and_role) is one of `roles`."""
     if role not in roles:
         raise PermissionDenied(f"This needs the role {' or '.join(roles)} in {project.name}.")
-    return role
