@@ -105,6 +105,20 @@ def test_refused_edit_gets_422_with_reason(ann_client, predicted, project, annot
     assert response.status_code == 422 and "overlaps" in response.content.decode()
 
 
+def test_malformed_edits_get_400_and_422_in_the_flash(ann_client, predicted, project, annotator):
+    """Each app error an edit raises reaches the page through the one handler: the flash, its status, nothing written."""
+    annotation = opened(ann_client, predicted, annotator)
+    label = project.labels.first().pk
+    no_version = ann_client.post(edit_url("span_add", annotation), {"start": 0, "end": 4, "label": label}, **HTMX)
+    assert no_version.status_code == 400 and no_version["HX-Retarget"] == "#flash"
+    assert "no annotation version" in no_version.content.decode()
+    not_a_number = ann_client.post(edit_url("span_add", annotation), {"start": "x", "end": 4, "label": label, "version": 1}, **HTMX)
+    assert not_a_number.status_code == 422 and "Not a whole number" in not_a_number.content.decode()
+    draft = ann_client.post(edit_url("reopen", annotation), {"version": 1}, **HTMX)
+    assert draft.status_code == 422 and "Only a submitted annotation" in draft.content.decode()
+    assert Annotation.objects.get(pk=annotation.pk).version == 1
+
+
 def test_cannot_touch_another_users_span(client, predicted, make_user, project, annotator):
     other = services.start_annotation(predicted, annotator)
     span_id = other.spans.first().pk
