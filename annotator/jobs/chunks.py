@@ -20,7 +20,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import RunChunk
+from ..models import RunChunk, TaskRun
+from . import runs
 from .runs import retry_when_locked
 
 State = RunChunk.State
@@ -109,3 +110,27 @@ def open_indexes(run_id: int, limit: int) -> list[int]:
 
 def errors(run_id: int) -> list[str]:
     return list(RunChunk.objects.filter(run_id=run_id).exclude(error="").order_by("index").values_list("error", flat=True))
+
+
+def take_step(run_id: int) -> tuple[TaskRun, RunChunk] | None:
+    """Claim the one step (chunk 0) of an export, evaluation, import or training and mark the run running.
+
+    None when there is nothing to do here: the step is closed or held by a
+    live worker, or the run finished meanwhile (a training cancelled while it waited).
+    """
+    chunk = claim(run_id, 0)
+    if chunk is None:
+        return None
+    run = TaskRun.objects.select_related("project", "user").get(pk=run_id)
+    if run.finished:
+        close(chunk, error="the run had finished")
+        return None
+    runs.mark_running(run_id)
+    return run, chunk
+
+
+def fail_step(run: TaskRun, chunk: RunChunk, message: str) -> dict:
+    """Close the step and fail its run with `message` (what the run's page shows)."""
+    close(chunk, error=message)
+    runs.fail(run.pk, message)
+    return {"failed": True}

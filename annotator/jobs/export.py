@@ -53,11 +53,10 @@ def export_media_type(run: TaskRun) -> str:
 
 def export_run(run_id: int) -> dict:
     """Write the export of a run to its file, counting documents as they are written."""
-    chunk = chunks.claim(run_id, 0)
-    if chunk is None:
+    taken = chunks.take_step(run_id)
+    if taken is None:
         return {"skipped": True}
-    runs.mark_running(run_id)
-    run = TaskRun.objects.select_related("project").get(pk=run_id)
+    run, chunk = taken
     params = run.params
     annotator = get_user_model().objects.filter(username=params["annotator"]).first() if params.get("annotator") else None
     path = export_path(run)
@@ -75,9 +74,7 @@ def export_run(run_id: int) -> dict:
             only=doclist.selection(run.project, run.user, params["selection"]) if "selection" in params else None,
         )
     except Exception as error:
-        chunks.close(chunk, error=str(error))
-        runs.fail(run_id, f"{type(error).__name__}: {error}")
-        return {"failed": True}
+        return chunks.fail_step(run, chunk, f"{type(error).__name__}: {error}")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     summary = {
         "documents": result.documents,

@@ -21,7 +21,6 @@ from django.db.models import F
 from ..formats import IMPORT_FORMATS, FormatError
 from ..formats.overlaps import POLICIES
 from ..formats.units import UNITS
-from ..models import TaskRun
 from ..roles import Layer
 from ..services import imports
 from . import chunks, runs
@@ -99,11 +98,10 @@ def import_run(run_id: int) -> dict:
     A bad file fails the run with the `file:line: field` report and stores
     nothing; with skip_invalid the problems are kept in the result.
     """
-    chunk = chunks.claim(run_id, 0)
-    if chunk is None:
+    taken = chunks.take_step(run_id)
+    if taken is None:
         return {"skipped": True}
-    runs.mark_running(run_id)
-    run = TaskRun.objects.select_related("project", "user").get(pk=run_id)
+    run, chunk = taken
     path = Path(settings.UPLOAD_DIR) / run.params["upload"]
     name = path.name
     problems: list[str] = []
@@ -122,14 +120,10 @@ def import_run(run_id: int) -> dict:
             **_options(run.params),
         )
     except FormatError as error:
-        chunks.close(chunk, error=str(error))
-        runs.fail(run_id, f"{error.at(name)} Nothing from {name} was stored.")
         _remove(path)
-        return {"failed": True}
+        return chunks.fail_step(run, chunk, f"{error.at(name)} Nothing from {name} was stored.")
     except Exception as error:  # the database failed halfway: what was written stays; importing again completes it
-        chunks.close(chunk, error=str(error))
-        runs.fail(run_id, f"{type(error).__name__}: {error}")
-        return {"failed": True}
+        return chunks.fail_step(run, chunk, f"{type(error).__name__}: {error}")
     summary = {
         "file": name,
         "summary": str(result),

@@ -37,14 +37,10 @@ def train_run(run_id: int) -> dict:
     Returns {"training": pk, "promoted": bool}: a promoted version's
     suggestions are then predicted by a new run (jobs.tasks starts it).
     """
-    chunk = chunks.claim(run_id, 0)
-    if chunk is None:
+    taken = chunks.take_step(run_id)
+    if taken is None:  # done, held, or cancelled while it waited
         return {"skipped": True}
-    run = TaskRun.objects.select_related("project", "user").get(pk=run_id)
-    if run.finished:  # cancelled while it waited
-        chunks.close(chunk, error="cancelled")
-        return {"skipped": True}
-    runs.mark_running(run_id)
+    run, chunk = taken
     params = run.params
     try:
         trained = training.train_project(
@@ -63,9 +59,7 @@ def train_run(run_id: int) -> dict:
         return {"cancelled": True}
     except Exception as error:
         logger.exception("training run %s failed", run_id)
-        chunks.close(chunk, error=str(error))
-        runs.fail(run_id, f"{type(error).__name__}: {error}")
-        return {"failed": True}
+        return chunks.fail_step(run, chunk, f"{type(error).__name__}: {error}")
     result = {**training.summary(trained), "training": trained.pk, "log": trained.log[-200:]}
     if chunks.close(chunk):
         runs.finish(run_id, result=result, done=F("total"))
