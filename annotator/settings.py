@@ -138,6 +138,8 @@ if _DB["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "60")),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Django's SQLite backend that makes the file's folder on first connecting (settings create nothing).
+    _DB["ENGINE"] = "annotator.db.sqlite3"
 elif _DB["ENGINE"] == "django.db.backends.postgresql" and _env_bool("DB_POOL", True):
     # A connection goes back to the pool at the end of each request (and of each task); a thread
     # waits up to DB_POOL_TIMEOUT seconds for one when all DB_POOL_SIZE are in use.

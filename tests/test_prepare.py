@@ -43,3 +43,10 @@ def test_a_secret_key_in_the_environment_needs_no_file(tmp_path):
     var_dir = tmp_path / "var"
     _run(["manage.py", "prepare"], var_dir, secret="from-the-environment")
     assert var_dir.is_dir() and not (var_dir / "secret_key").exists()
+
+
+def test_the_first_connection_makes_the_sqlite_files_folder(tmp_path):
+    var_dir = tmp_path / "fresh" / "var"
+    _run(["manage.py", "migrate", "--noinput", "-v0"], var_dir)
+    assert (var_dir / "db.sqlite3").is_file()
+    assert not (var_dir / "secret_key").exists()  # only `prepare` makes that

@@ -23,8 +23,8 @@ from .imports import (
     import_file,
     import_upload,
     import_records,
-    read_records,
 )
+from .reading import read_records
 from .prediction import (
     get_extractor,
     predict_documents,

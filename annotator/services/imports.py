@@ -15,38 +15,32 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..db.bulk import roomy_cache
-from ..formats import FORMATS, IMPORT_FORMATS, FormatError, Record, detect_format
-from ..formats import limits
-from ..formats.archive import brat_pairs
+from ..db.bulk import DocumentRows, roomy_cache
+from ..formats import FORMATS, FormatError, Record
 from ..formats.reading import ReadStats, SpanError
 from ..formats.records import check_spans
-from ..formats.tokens import packed_token_offsets
 from ..models import (
     Annotation,
     AnnotationSpan,
     Document,
     EditEvent,
     ExtractorVersion,
-    ImportBatch,
     Project,
     content_hash,
 )
 from ..formats.records import ANNOTATED, EMPTY
 from . import gold as gold_store
 from .prediction import store_predictions
+from .reading import Meter, iter_records, located, max_import_bytes, read_error, resolve_format
 
 Origin = AnnotationSpan.Origin
 Action = EditEvent.Action
 LAYERS = ("gold", "model", "annotations")
-# A file larger than this is refused before it is read (settings.IMPORT_MAX_BYTES overrides it).
-DEFAULT_MAX_BYTES = 1 << 30
 Progress = Callable[[int, int], None] | None
 
 
@@ -87,133 +81,6 @@ class ImportResult:
         if self.skipped:
             text += f"; {len(self.skipped)} left as they were: " + "; ".join(self.skipped[:5])
         return text
-
-
-# ---------------------------------------------------------------- reading
-
-
-class _Meter:
-    """How much of a file has been read, for the progress bar."""
-
-    def __init__(self, total: int):
-        self.total = total
-        self.done = 0
-
-
-def max_import_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
-
-
-def resolve_format(path: Path, fmt: str = "auto") -> str:
-    """The format named, or for "auto" the one the file's name and first characters tell."""
-    if fmt != "auto":
-        if fmt not in FORMATS or not hasattr(FORMATS[fmt], "load"):
-            raise FormatError(f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
-        return fmt
-    head = None
-    if path.suffix.lower() in (".json", ".jsonl", ".ndjson") and path.is_file():
-        with path.open("rb") as handle:
-            head = handle.read(64 * 1024).decode("utf-8", "replace").lstrip("\ufeff")
-    return detect_format(str(path), head)
-
-
-def _check_size(path: Path) -> None:
-    """Refuse a file over the limit from its size alone: it is never opened."""
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
-    limit = max_import_bytes()
-    total = sum(p.stat().st_size for p in files)
-    if total > limit:
-        raise FormatError(
-            f"the file is {total / (1 << 30):.1f} GB, over the import limit of {limit / (1 << 30):.1f} GB "
-            f"(settings.IMPORT_MAX_BYTES); split it into smaller files"
-        )
-
-
-def _lines(path: Path, meter: _Meter) -> Iterator[str]:
-    """Decoded lines of a UTF-8 file (line ends kept, a byte-order mark dropped), counting bytes read."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(limits.bounded_lines(handle), start=1):  # no line over the limits
-            meter.done += len(raw)
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise FormatError(f"not UTF-8 text ({error.reason} at byte {error.start} of the line)", number) from None
-            yield line.lstrip("\ufeff") if number == 1 else line
-
-
-class _CountingReader:
-    def __init__(self, handle, meter: _Meter):
-        self._handle, self._meter = handle, meter
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size)
-        self._meter.done += len(data)
-        return data
-
-
-def iter_records(
-    path: str | Path,
-    fmt: str = "auto",
-    *,
-    layer: str = "gold",
-    on_error=None,
-    meter: _Meter | None = None,
-    options: dict | None = None,
-) -> Iterator[Record]:
-    """Return the records of a file, read as they are used; FormatError for a problem (without the path).
-
-    The format and the size limit are checked at once, before anything is read.
-    `options` are the format's own (its LOAD_OPTIONS: offsets, overlaps,
-    labels, stats); one the format does not take is refused when it is set.
-    """
-    path = Path(path)
-    fmt = resolve_format(path, fmt)
-    module = FORMATS[fmt]
-    accepted = getattr(module, "LOAD_OPTIONS", ())
-    extra = {key: value for key, value in (options or {}).items() if key in accepted}
-    for key in ("offsets", "overlaps"):
-        value = (options or {}).get(key)
-        if value is not None and key not in accepted and not (key == "overlaps" and value == "refuse"):
-            takers = [name for name in IMPORT_FORMATS if key in getattr(FORMATS[name], "LOAD_OPTIONS", ())]
-            raise FormatError(f"--{key} applies to {' and '.join(takers)} files, not {fmt}")
-    _check_size(path)
-    return _read(path, module, layer, on_error, meter or _Meter(0), extra)
-
-
-def _read(path: Path, module, layer: str, on_error, meter: _Meter, extra: dict | None = None) -> Iterator[Record]:
-    options = {"name": path.stem, "on_error": on_error, "layer": layer, **(extra or {})}
-    if module.KIND == "files":
-        yield from module.load(brat_pairs(path), **options)
-    elif module.KIND == "binary":
-        with path.open("rb") as handle:
-            yield from module.load(_CountingReader(handle, meter), **options)
-    else:
-        if module is FORMATS["txt"]:  # the whole file is one document: refused unread if surely too long
-            limits.check_one_document_file(path.stat().st_size)
-        yield from module.load(_lines(path, meter), **options)
-
-
-def read_records(path: str | Path, fmt: str = "auto", labels: set[str] | None = None) -> list[Record]:
-    """Read and check every record of a (small) file; raise FormatError with the file and line of a problem."""
-    try:
-        records = list(iter_records(path, fmt))
-        for record in records:
-            check_spans(record, labels)
-    except FormatError as error:
-        raise _located(error, path) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise _located(_read_error(error), path) from None
-    return records
-
-
-def _located(error: FormatError, path) -> FormatError:
-    return error if error.path else error.at(str(path))
-
-
-def _read_error(error: Exception) -> FormatError:
-    if isinstance(error, UnicodeDecodeError):
-        return FormatError(f"not UTF-8 text ({error.reason} at byte {error.start})")
-    return FormatError(f"cannot read the file: {error.strerror or error}")
 
 
 # ---------------------------------------------------------------- writing
@@ -257,7 +124,7 @@ class _Writer:
         self.versions: dict[str, ExtractorVersion] = {}
         if has_spans and layer == "annotations" and annotator is None:
             raise FormatError("spans for the annotations layer need an annotator (--annotator USERNAME)")
-        self.documents = _DocumentRows(project)
+        self.documents = DocumentRows(project, _title)
 
     def write(self, records: list[Record]) -> None:
         ids, new = self._documents_for(records)
@@ -361,62 +228,6 @@ class _Writer:
         self.result.spans += sum(len(r.spans) for _, r in pairs)
         self.result.revisions += written.revisions
         self.result.unchanged += written.unchanged
-
-
-class _DocumentRows:
-    """INSERT new documents as plain rows: what Document.objects.bulk_create would, without an instance each.
-
-    bulk_create builds a model instance per document and prepares its
-    fourteen fields one by one, about 35 µs a document on top of the
-    INSERT. Here the fields every new document shares (project, defaults,
-    created_at) are prepared once, by the fields themselves, and
-    the token offsets are packed straight from the text
-    (formats.tokens.packed_token_offsets, the bytes TokensField stores,
-    without the list of pairs between); the database still checks its
-    constraints.
-    """
-
-    OWN = ("external_id", "title", "text", "content_hash", "tokens", "meta", "order")
-
-    def __init__(self, project: Project):
-        self.project = project
-        self.batch: ImportBatch | None = None
-        fields = {f.name: f for f in Document._meta.concrete_fields if not f.primary_key}
-        self.meta_field = fields["meta"]
-        self.shared = [f for name, f in fields.items() if name not in self.OWN]
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in [*(fields[name] for name in self.OWN), *self.shared])
-        marks = ", ".join(["%s"] * len(fields))
-        self.sql = f"INSERT INTO {quote(Document._meta.db_table)} ({columns}) VALUES ({marks})"
-
-    def insert(self, records: dict[str, Record], order: int) -> int:
-        """Insert a document per (content hash, record), numbered from `order`; return the next number."""
-        # No gold here: a document's gold comes only with its first revision (services.gold).
-        # One import batch (models.ImportBatch, the document list's filter) for all the writer's new documents.
-        if self.batch is None:
-            self.batch = ImportBatch.objects.create(project=self.project)
-        template = Document(project=self.project, batch=self.batch)
-        shared = tuple(f.get_db_prep_save(f.pre_save(template, True), connection) for f in self.shared)
-        prepare_meta = self.meta_field.get_db_prep_save
-        rows = []
-        for digest, record in records.items():
-            text = record.text
-            rows.append(
-                (
-                    record.id[:255],
-                    _title(record),
-                    text,
-                    digest,
-                    packed_token_offsets(text),
-                    prepare_meta(record.meta, connection),
-                    order,
-                    *shared,
-                )
-            )
-            order += 1
-        with connection.cursor() as cursor:
-            cursor.executemany(self.sql, rows)
-        return order
 
 
 def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -570,7 +381,7 @@ def import_file(
         else:
             result.invalid += 1
         if on_invalid:
-            on_invalid(_located(error, path))
+            on_invalid(located(error, path))
 
     try:
         fmt = resolve_format(path, fmt)
@@ -583,23 +394,9 @@ def import_file(
             options = {"offsets": offsets, "overlaps": overlaps, "labels": labels, "stats": stats}
             return iter_records(path, fmt, layer=layer, on_error=on_error, meter=meter, options=options)
 
-        # Pass 1: check everything, write nothing (problems are reported here, once). With
-        # skip_invalid, the records refused are remembered by their place in the stream of records
-        # (reading is deterministic: pass 2 meets the same records in the same order).
-        meter = _Meter(size)
-        refused: set[int] = set()
-        for place, record in enumerate(read(invalid if skip_invalid else None, result.read, meter)):
-            try:
-                check_spans(record, labels)
-            except FormatError as error:
-                if not skip_invalid:
-                    raise
-                invalid(error)
-                refused.add(place)
-            if progress and meter.done % (1 << 20) < 512:
-                progress(meter.done // 2, size)
+        refused = _check_pass(read, labels, result, invalid if skip_invalid else None, size, progress)
         # Pass 2: write, a chunk per transaction, without checking again; what pass 1 refused is left out.
-        meter = _Meter(size)
+        meter = Meter(size)
         checked = (
             record
             for place, record in enumerate(read(_ignore if skip_invalid else None, ReadStats(), meter))
@@ -618,10 +415,32 @@ def import_file(
                 if progress:
                     progress(size // 2 + meter.done // 2, size)
     except FormatError as error:
-        raise _located(error, path) from None
+        raise located(error, path) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise _located(_read_error(error), path) from None
+        raise located(read_error(error), path) from None
     return result
+
+
+def _check_pass(read, labels: set[str], result: ImportResult, invalid, size: int, progress: Progress) -> set[int]:
+    """Pass 1 of an import: check every record, write nothing; return the places of the records refused.
+
+    Problems are reported here, once: raised, or with skip_invalid (`invalid`
+    given) handed to it and the record's place in the stream remembered
+    (reading is deterministic: pass 2 meets the same records in the same order).
+    """
+    meter = Meter(size)
+    refused: set[int] = set()
+    for place, record in enumerate(read(invalid, result.read, meter)):
+        try:
+            check_spans(record, labels)
+        except FormatError as error:
+            if invalid is None:
+                raise
+            invalid(error)
+            refused.add(place)
+        if progress and meter.done % (1 << 20) < 512:
+            progress(meter.done // 2, size)
+    return refused
 
 
 def _ignore(error: FormatError) -> None:

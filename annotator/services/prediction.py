@@ -13,6 +13,7 @@ from django.utils import timezone
 from ..db.bulk import insert_predictions
 from .. import extraction
 from ..models import Document, ExtractorVersion, Label, Prediction, Project
+from .versions import load_trained, suggestion_model
 
 
 _extractors: dict[str, object] = {}
@@ -36,9 +37,6 @@ def get_extractor(model: str | None = None):
 
 
 def _load(name: str):
-    # services.training imports this module: a module-level import back would be a cycle.
-    from .training import load_trained
-
     if not Path(name).exists():
         trained = load_trained(name)
         if trained is not None:
@@ -48,8 +46,6 @@ def _load(name: str):
 
 def model_for(project: Project, model: str | None = None) -> str | None:
     """The model to predict with: `model` if given, else the project's promoted version (None: the rules)."""
-    from .training import suggestion_model
-
     return model or suggestion_model(project)
 
 

@@ -16,15 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -41,6 +38,7 @@ from ..models import (
     TrainingRun,
 )
 from . import prediction
+from .versions import load_trained, store_version, suggestion_model
 
 logger = logging.getLogger(__name__)
 
@@ -149,65 +147,6 @@ def brief(results: dict | None) -> dict | None:
         "micro": {k: strict["micro"][k] for k in keep},
         "per_label": {label: {k: entry[k] for k in keep} for label, entry in strict["per_label"].items()},
     }
-
-
-# ---------------------------------------------------------------- versions
-
-
-def suggestion_model(project: Project | int) -> str | None:
-    """The version string of the project's promoted version; None: the rule extractor."""
-    project_id = project.pk if isinstance(project, Project) else project
-    return (
-        Project.objects.filter(pk=project_id, suggestion_model__isnull=False)
-        .values_list("suggestion_model__version", flat=True)
-        .first()
-    )
-
-
-def cache_dir() -> Path:
-    """Where stored pipelines are unpacked (per process machine; the database keeps the bytes)."""
-    configured = getattr(settings, "MODEL_CACHE_DIR", None) or os.environ.get("MODEL_CACHE_DIR")
-    return Path(configured) if configured else Path(settings.VAR_DIR) / "models"
-
-
-def is_trained(version: str | None) -> bool:
-    return bool(version) and StoredPipeline.objects.filter(extractor__version=version).exists()
-
-
-def load_trained(version: str):
-    """The trained version `version` as an Extractor, from the database's bytes; None if no such stored version."""
-    stored = (
-        StoredPipeline.objects.filter(extractor__version=version)
-        .select_related("extractor")
-        .only("data", "sha256", "extractor__version", "extractor__base_model")
-        .first()
-    )
-    if stored is None:
-        return None
-    folder = cache_dir() / f"{version}-{stored.sha256[:12]}"
-    return pure.load_packed(bytes(stored.data), folder, version=version, base_model=stored.extractor.base_model)
-
-
-def store_version(version: str, nlp, *, labels: list[str], merge: str, base_model: str) -> ExtractorVersion:
-    """Register the version and its bytes (once: the same version string is the same pipeline)."""
-    extractor, _ = ExtractorVersion.objects.get_or_create(
-        version=version, defaults={"name": pure.TRAINED_NAME, "base_model": base_model}
-    )
-    if not StoredPipeline.objects.filter(extractor=extractor).exists():
-        data = pure.pack(nlp)
-        try:
-            with transaction.atomic():
-                StoredPipeline.objects.create(
-                    extractor=extractor,
-                    data=data,
-                    size=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    labels=list(labels),
-                    merge=merge,
-                )
-        except IntegrityError:  # the same training finished in another process first: its bytes stand
-            pass
-    return extractor
 
 
 def promote(project: Project, extractor: ExtractorVersion | None, user=None) -> None:
