@@ -284,6 +284,13 @@ _owner = itemgetter(0)
 _owner = itemgetter(0)
 
 
+def current_items(document: Document | int) -> list[Span]:
+    """The document's current gold spans, in text order."""
+    document_id = getattr(document, "pk", document)
+    rows = GoldSpan.objects.filter(document_id=document_id).values_list("start", "end", "label__name")
+    return sorted(Span(*row) for row in rows)
+
+
 def model_spans(document: Document) -> list[Span]:
     """The latest extractor's spans on a document (start, end, label), for reference beside a review."""
     extractor = suggesting_extractor(document.project)

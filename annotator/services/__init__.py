@@ -33,7 +33,8 @@ from .prediction import (
 )
 from .projects import DEFAULT_LABELS, add_member, delete_label, ensure_project, remove_member, reset_work_order
 from .assignment import ClaimRefused, claim_document, claim_next, has_open_slot
-from .review import GOLD, accept, rebuild, resolve, review_state, start_review
+from ..selectors.review import GOLD, review_state  # the review page's read, kept at hand beside its writes
+from .review import accept, rebuild, resolve, start_review
 
 __all__ = [
     "DEFAULT_LABELS",

@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import offsets, selectors
-from ..spans import Span
 from ..models import (
     Annotation,
     AnnotationSpan,
@@ -21,6 +20,7 @@ from ..models import (
     Label,
     Prediction,
 )
+from ..selectors.review import items_of
 from . import gold
 from .history import SUBMITTED, EditRefused, bump, check_version, log, span_state
 
@@ -228,10 +228,6 @@ def replace_spans(annotation: Annotation, old: list[dict], new: list[dict]) -> N
             end=state["end"],
             origin=state.get("origin", Origin.MANUAL),
         )
-
-
-def items_of(annotation: Annotation) -> list[Span]:
-    return sorted(Span(s.start, s.end, s.label.name) for s in annotation.spans.select_related("label"))
 
 
 def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> None:

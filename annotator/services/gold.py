@@ -29,7 +29,7 @@ from ..spans import Span
 from ..db.bulk import insert_rows, prepared
 from ..errors import Refused
 from ..models import Document, GoldChange, GoldRevision, GoldSpan, Project
-from ..selectors.layers import alive_at, had_gold_at
+from ..selectors.layers import alive_at, current_items, had_gold_at
 
 How = GoldRevision.How
 ADD, REMOVE = GoldChange.ADD, GoldChange.REMOVE
@@ -57,13 +57,6 @@ def parse_as_of(value: str) -> datetime:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
-
-
-def current_items(document: Document | int) -> list[Span]:
-    """The document's current gold spans, in text order."""
-    document_id = getattr(document, "pk", document)
-    rows = GoldSpan.objects.filter(document_id=document_id).values_list("start", "end", "label__name")
-    return sorted(Span(*row) for row in rows)
 
 
 def history(document: Document) -> list[GoldRevision]:

@@ -19,6 +19,7 @@ from ..errors import BadInput
 from ..models import Annotation
 from ..selectors import documents as doclist
 from ..selectors import layers
+from ..selectors.review import GOLD, review_state
 from .conflicts import conflict_rows, quoted
 
 
@@ -45,7 +46,7 @@ def annotation_context(annotation: Annotation, selected=None) -> dict:
 def review_context(review: Annotation, selected=None) -> dict:
     """The annotation context of a reviewer's copy, with its disagreements and what accepting it changes."""
     document = review.document
-    state = services.review_state(review)
+    state = review_state(review)
     colors = {label.name: label.color for label in selectors.labels_of(document.project)}
     rows, letters = conflict_rows(document, state, layers.model_spans(document), colors)
     context = annotation_context(review, selected)
@@ -56,7 +57,7 @@ def review_context(review: Annotation, selected=None) -> dict:
             "rows": rows,
             "letters": letters,
             "open_count": len(state.open_conflicts),
-            "annotators": sorted(name for name in state.sets if name != services.GOLD),
+            "annotators": sorted(name for name in state.sets if name != GOLD),
             "changes": {
                 "summary": changes.summary(),
                 "removed": [quoted(document.text, i) for i in changes.removed],
