@@ -26,7 +26,6 @@ Layers, lowest first:
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 from pathlib import Path
 
 import pytest

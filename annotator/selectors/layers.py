@@ -328,28 +328,6 @@ def export_choices(project: Project) -> dict:
     return {
         "formats": [(name, FORMAT_NAMES[name]) for name in EXPORT_FORMATS],
         "import_formats": IMPORT_FORMATS,
-        "models": list(selectors.extractor_versions(project).order_by("-created_at", "-id")),
-        "annotators": list(users),
-        "latest": selectors.latest_extractor(project),
-    }
-
-
-def export_choices(project: Project) -> dict:
-    """What the export page offers: formats, layers, the project's models and annotators."""
-    users = (
-        get_user_model()
-        .objects.filter(
-            annotations__document__project=project,
-            annotations__status=Annotation.Status.SUBMITTED,
-            annotations__kind=Annotation.Kind.ANNOTATION,
-        )
-        .distinct()
-        .order_by("username")
-        .values_list("username", flat=True)
-    )
-    return {
-        "formats": [(name, FORMAT_NAMES[name]) for name in EXPORT_FORMATS],
-        "import_formats": IMPORT_FORMATS,
         "models": list(extractor_versions(project).order_by("-created_at", "-id")),
         "annotators": list(users),
         "latest": latest_extractor(project),
