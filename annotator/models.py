@@ -194,6 +194,8 @@ class Document(models.Model):
         # The document list's sorts, walked by keyset (selectors.documents): each is one index range.
         indexes = [
             models.Index(fields=["project", "order", "id"], name="document_project_order"),
+            # "No gold yet" in work order without reading the documents that have gold.
+            models.Index(fields=["project", "order", "id"], condition=Q(gold_at__isnull=True), name="document_no_gold_order"),
             models.Index(fields=["project", "uncertainty", "id"], name="document_project_uncertainty"),
             models.Index(F("project"), Coalesce("gold_at", "created_at"), F("id"), name="document_project_updated"),
         ]

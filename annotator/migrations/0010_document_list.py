@@ -180,6 +180,12 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="document",
+            index=models.Index(
+                condition=models.Q(("gold_at__isnull", True)), fields=["project", "order", "id"], name="document_no_gold_order"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="document",
             index=models.Index(fields=["project", "uncertainty", "id"], name="document_project_uncertainty"),
         ),
         migrations.AddIndex(

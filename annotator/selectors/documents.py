@@ -137,22 +137,26 @@ def _mine(user):
     return Annotation.objects.filter(document=OuterRef("pk"), annotator=user, kind=ANNOTATION)
 
 
-def disagreement():
-    """A document two submitted annotations disagree on: a span of one that another lacks."""
+def disagreeing(project: Project):
+    """The ids of the project's documents whose submitted annotations disagree: some span (start, end,
+    label) is in fewer of them than there are. One grouped pass over the submitted spans (a subquery),
+    not a comparison per document."""
     submitted = {"kind": ANNOTATION, "status": SUBMITTED}
-    same = AnnotationSpan.objects.filter(
-        annotation=OuterRef("pk"),
-        start=OuterRef(OuterRef("start")),
-        end=OuterRef(OuterRef("end")),
-        label=OuterRef(OuterRef("label")),
+    annotations = (
+        Annotation.objects.filter(document=OuterRef("annotation__document_id"), **submitted)
+        .order_by()
+        .values("document")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    lacking = Annotation.objects.filter(document=OuterRef("annotation__document"), **submitted).exclude(
-        pk=OuterRef("annotation_id")
-    ).filter(~Exists(same))
-    spans = AnnotationSpan.objects.filter(
-        annotation__document=OuterRef("pk"), annotation__kind=ANNOTATION, annotation__status=SUBMITTED
+    return (
+        AnnotationSpan.objects.filter(annotation__document__project=project, annotation__kind=ANNOTATION, annotation__status=SUBMITTED)
+        .order_by()
+        .values("annotation__document_id", "start", "end", "label_id")
+        .annotate(holders=Count("annotation_id", distinct=True), annotations=Subquery(annotations, output_field=IntegerField()))
+        .filter(holders__lt=F("annotations"))
+        .values("annotation__document_id")
     )
-    return Exists(spans.filter(Exists(lacking)))
 
 
 def _label_present(name: str, layer: str):
@@ -166,10 +170,12 @@ def _label_present(name: str, layer: str):
     return gold | Exists(annotated) | Exists(predicted)
 
 
-def _overseer_filters(documents, query: ListQuery):
+def _overseer_filters(project: Project, documents, query: ListQuery):
     """The filters only managers and reviewers have (they tell about others' work and the gold)."""
     if query.state:
         documents = documents.filter(state=query.state)
+        if query.state in (states.UNASSIGNED, states.IN_PROGRESS, states.SUBMITTED):
+            documents = documents.filter(gold_at__isnull=True)  # implied (annotator.states); an index holds it
     if query.annotator:
         worked = Annotation.objects.filter(document=OuterRef("pk"), kind=ANNOTATION, annotator__username=query.annotator)
         handed = Assignment.objects.filter(document=OuterRef("pk"), user__username=query.annotator)
@@ -179,7 +185,7 @@ def _overseer_filters(documents, query: ListQuery):
     if query.gold:
         documents = documents.filter(gold_at__isnull=query.gold == "no")
     if query.disagreement:
-        documents = documents.filter(disagreement())
+        documents = documents.filter(id__in=disagreeing(project))
     return documents
 
 
@@ -216,7 +222,7 @@ def listed(project: Project, user, role: str | None, query: ListQuery):
             **{f"meta_{number}": value}
         )
     if overseer:
-        documents = _overseer_filters(documents, query)
+        documents = _overseer_filters(project, documents, query)
     return documents
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import listing, selectors, states
-from ..models import ImportBatch, Membership
+from ..models import ExtractorVersion, ImportBatch, Membership
 from ..roles import OVERSEERS, Role
 from ..jobs import start
 from ..jobs.runs import RunRefused
@@ -41,7 +41,8 @@ def _choices(project, role) -> dict:
     return {
         "states": [(key, states.LABELS[key]) for key in states.ORDER],
         "labels": selectors.labels_of(project),
-        "extractors": list(selectors.extractor_versions(project).values_list("version", flat=True)),
+        # Every version by name (a small table; whether each has predictions here would read them all).
+        "extractors": list(ExtractorVersion.objects.order_by("-created_at", "-id").values_list("version", flat=True)[:50]),
         "batches": list(ImportBatch.objects.filter(project=project)[:BATCHES_SHOWN]),
         "people": [m.user.username for m in members],
         "annotators": [m.user.username for m in members if m.role == Role.ANNOTATOR],
