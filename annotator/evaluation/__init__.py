@@ -7,18 +7,6 @@ One scoring core:
 - agreement.py: inter-annotator agreement (span F1, Cohen's and Fleiss' kappa, Krippendorff's alpha);
 - display.py: the evaluation pages' tables.
 
-Spans are (doc_id, label, start, end) tuples or dicts with those keys.
+Spans are (doc_id, label, start, end) tuples or dicts with those keys. Import the module you
+need (schemes, matching, agreement, display): the package itself re-exports nothing.
 """
-
-from .schemes import Evaluation, evaluate, evaluate_records, overlap, record_spans, span_scores, strict, unlabelled
-
-__all__ = [
-    "Evaluation",
-    "evaluate",
-    "evaluate_records",
-    "overlap",
-    "record_spans",
-    "span_scores",
-    "strict",
-    "unlabelled",
-]

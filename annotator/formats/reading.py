@@ -122,20 +122,7 @@ class SpanReader:
         units = Units(text)
         errors: list[SpanError] = []
         if self.labels is not None:
-            known = []
-            for g in given:
-                if g.label in self.labels:
-                    known.append(g)
-                else:
-                    errors.append(
-                        SpanError(
-                            f"document {record_id!r}: span [{g.start}, {g.end}) unknown label {g.label!r} "
-                            f"(known: {', '.join(sorted(self.labels))})",
-                            line,
-                            g.where,
-                        )
-                    )
-            given = known
+            given = self._known_labels(record_id, given, line, errors)
         unit = self._unit(record_id, text, units, given, line)
         spans, where = [], {}
         plain = unit == CODEPOINT or units.agree  # offsets are code points already
@@ -199,6 +186,23 @@ class SpanReader:
         if not units.agree and all(g.text is None for g in given):
             self._check_words(units, unit, given)
         return kept
+
+    def _known_labels(self, record_id: str, given: list[Given], line: int | None, errors: list) -> list[Given]:
+        """The spans of a label the project has; each other one is an error (appended to `errors`)."""
+        known = []
+        for g in given:
+            if g.label in self.labels:
+                known.append(g)
+            else:
+                errors.append(
+                    SpanError(
+                        f"document {record_id!r}: span [{g.start}, {g.end}) unknown label {g.label!r} "
+                        f"(known: {', '.join(sorted(self.labels))})",
+                        line,
+                        g.where,
+                    )
+                )
+        return known
 
     def _check_words(self, units: Units, unit: str, given: list[Given]) -> None:
         """Note a document whose spans cut words in `unit` but none in another unit: its unit may be that one.

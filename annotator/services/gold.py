@@ -216,6 +216,23 @@ class BulkResult:
     unchanged: int = 0
 
 
+def _gold_state(ids: list[int]) -> tuple[dict[int, set], set[int], dict[int, int]]:
+    """Of the documents `ids`: their current gold spans (start, end, label id), which have gold, their last revision."""
+    current: dict[int, set] = {pk: set() for pk in ids}
+    for document_id, start, end, label in GoldSpan.objects.filter(document_id__in=ids).values_list(
+        "document_id", "start", "end", "label_id"
+    ):
+        current[document_id].add((start, end, label))
+    has_gold = set(Document.objects.filter(pk__in=ids, gold_at__isnull=False).values_list("pk", flat=True))
+    last = dict(
+        GoldRevision.objects.filter(document_id__in=ids)
+        .values("document_id")
+        .annotate(n=Max("number"))
+        .values_list("document_id", "n")
+    )
+    return current, has_gold, last
+
+
 def record_many(
     project: Project,
     gold: Mapping[int, Iterable[tuple[int, int, int]]],
@@ -236,18 +253,7 @@ def record_many(
     if not ids:
         return result
     lock_documents(ids)
-    current: dict[int, set] = {pk: set() for pk in ids}
-    for document_id, start, end, label in GoldSpan.objects.filter(document_id__in=ids).values_list(
-        "document_id", "start", "end", "label_id"
-    ):
-        current[document_id].add((start, end, label))
-    has_gold = set(Document.objects.filter(pk__in=ids, gold_at__isnull=False).values_list("pk", flat=True))
-    last = dict(
-        GoldRevision.objects.filter(document_id__in=ids)
-        .values("document_id")
-        .annotate(n=Max("number"))
-        .values_list("document_id", "n")
-    )
+    current, has_gold, last = _gold_state(ids)
     now = timezone.now()
     stamp = prepared(GoldRevision, "created_at", now)
     revisions, deltas, rewrite, append = [], {}, [], []

@@ -395,25 +395,11 @@ def import_file(
             return iter_records(path, fmt, layer=layer, on_error=on_error, meter=meter, options=options)
 
         refused = _check_pass(read, labels, result, invalid if skip_invalid else None, size, progress)
-        # Pass 2: write, a chunk per transaction, without checking again; what pass 1 refused is left out.
-        meter = Meter(size)
-        checked = (
-            record
-            for place, record in enumerate(read(_ignore if skip_invalid else None, ReadStats(), meter))
-            if place not in refused
+        writer_options = dict(
+            model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS, result=result,
+            empty_is_gold=empty_is_gold, user=user, record_models=True,
         )
-        with roomy_cache():
-            # The writer first checks what the layer needs (a model name, an annotator), even for an empty file.
-            with transaction.atomic():
-                writer = _Writer(
-                    project, layer, model=model, annotator=owner, has_spans=FORMATS[fmt].HAS_SPANS,
-                    result=result, empty_is_gold=empty_is_gold, user=user, record_models=True,
-                )
-            for chunk in _batched(checked, chunk_size):
-                with transaction.atomic():
-                    writer.write(chunk)
-                if progress:
-                    progress(size // 2 + meter.done // 2, size)
+        _write_pass(read, refused, skip_invalid, size, chunk_size, progress, project, layer, writer_options)
     except FormatError as error:
         raise located(error, path) from None
     except (OSError, UnicodeDecodeError) as error:
@@ -441,6 +427,26 @@ def _check_pass(read, labels: set[str], result: ImportResult, invalid, size: int
         if progress and meter.done % (1 << 20) < 512:
             progress(meter.done // 2, size)
     return refused
+
+
+def _write_pass(read, refused: set[int], skip_invalid: bool, size: int, chunk_size: int, progress: Progress,
+                project: Project, layer: str, writer_options: dict) -> None:
+    """Pass 2 of an import: write, a chunk per transaction, without checking again; what pass 1 refused is left out."""
+    meter = Meter(size)
+    checked = (
+        record
+        for place, record in enumerate(read(_ignore if skip_invalid else None, ReadStats(), meter))
+        if place not in refused
+    )
+    with roomy_cache():
+        # The writer first checks what the layer needs (a model name, an annotator), even for an empty file.
+        with transaction.atomic():
+            writer = _Writer(project, layer, **writer_options)
+        for chunk in _batched(checked, chunk_size):
+            with transaction.atomic():
+                writer.write(chunk)
+            if progress:
+                progress(size // 2 + meter.done // 2, size)
 
 
 def _ignore(error: FormatError) -> None:

@@ -17,12 +17,10 @@ import hashlib
 import json
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count
 from django.utils import timezone
 
 from ..errors import Refused
@@ -219,6 +217,125 @@ def _scaled_steps(base: int, fraction: float) -> int:
     return max(100, round(base * fraction))
 
 
+@dataclass
+class _Plan:
+    """What a training works on: the gold split into train and dev, the settings, the curve's subsets."""
+
+    labels: list[str]
+    documents: list[GoldDocument]
+    by_key: dict
+    train_docs: list[GoldDocument]
+    dev_docs: list[GoldDocument]
+    dev_keys: list
+    settings: pure.TrainingSettings
+    subsets: list
+    fractions: tuple
+    total: int
+
+
+def _plan(project: Project, dev_fraction: float, seed: int, curve: bool, max_steps: int | None) -> _Plan:
+    labels = label_names(project)
+    documents = gold_documents(project)
+    if len(documents) < 2:
+        raise TrainingRefused(f"training needs at least 2 documents with gold; this project has {len(documents)}")
+    by_key = {d.key: d for d in documents}
+    train_keys, dev_keys = pure.split_documents(list(by_key), dev_fraction, seed)
+    train_docs = [by_key[k] for k in sorted(train_keys)]
+    dev_docs = sorted((by_key[k] for k in dev_keys), key=lambda d: d.id)
+    base_settings = training_settings(labels, seed=seed, words=_words(train_docs), max_steps=max_steps)
+    subsets = pure.curve_subsets(train_keys, seed) if curve else []
+    fractions = pure.CURVE_FRACTIONS[:-1] if curve else ()
+    total = base_settings.max_steps + sum(_scaled_steps(base_settings.max_steps, f) for f in fractions)
+    return _Plan(labels, documents, by_key, train_docs, dev_docs, dev_keys, base_settings, subsets, fractions, total)
+
+
+def _best_merge(trained, plan: _Plan, reporter: Reporter) -> tuple[str, object, dict, dict, dict]:
+    """Which way the trained spans meet the rules: each candidate scored on dev, the best kept.
+
+    Returns (merge, its pipeline, its dev scores, every candidate's, the model-only scores).
+    """
+    labels, dev_docs = plan.labels, plan.dev_docs
+    merges = list(pure.MERGES) if pure.uses_rules(labels) else [pure.MODEL_ONLY]
+    candidates = {}
+    for merge in merges:
+        nlp = pure.assemble(trained.nlp, labels, merge, settings.EXTRACTOR_MODEL)
+        scored = score_on(pure.as_extractor(nlp, "candidate", settings.EXTRACTOR_MODEL), dev_docs, labels)
+        candidates[merge] = (nlp, scored)
+        reporter.line(f"{merge}: dev strict F1 {100 * strict_f1(scored):.1f}")
+    merge = max(merges, key=lambda m: strict_f1(candidates[m][1]))
+    nlp, dev_scores = candidates[merge]
+    model_only = dev_scores if merge == pure.MODEL_ONLY else score_on(
+        pure.as_extractor(pure.assemble(trained.nlp, labels, pure.MODEL_ONLY), "candidate", ""), dev_docs, labels
+    )
+    return merge, nlp, dev_scores, candidates, model_only
+
+
+def _store(trained, plan: _Plan, training: TrainingRun, merge: str, nlp, reporter: Reporter) -> tuple[str, ExtractorVersion]:
+    """Name the version by everything that made it, and store it (once)."""
+    version = pure.pipeline_version(
+        {
+            "config": trained.config,
+            "train": training.gold_fingerprint,
+            "split": sorted(plan.dev_keys),
+            "base": [nlp.meta.get("name"), nlp.meta.get("version"), settings.EXTRACTOR_MODEL],
+            "merge": merge,
+            "rules": prediction.get_extractor(settings.EXTRACTOR_MODEL).version if merge != pure.MODEL_ONLY else None,
+        }
+    )
+    extractor = store_version(version, nlp, labels=plan.labels, merge=merge, base_model=settings.EXTRACTOR_MODEL)
+    reporter.line(f"stored {version} ({merge.replace('_', ' ')})")
+    return version, extractor
+
+
+def _curve(plan: _Plan, seed: int, curve: bool, model_only: dict, reporter: Reporter) -> tuple[list[dict], dict | None]:
+    """The learning curve: a model trained on each smaller share of the training documents, scored on dev."""
+    points = []
+    for fraction, keys in zip(plan.fractions, plan.subsets):
+        part = [plan.by_key[k] for k in sorted(keys)]
+        steps = _scaled_steps(plan.settings.max_steps, fraction)
+        point_settings = training_settings(plan.labels, seed=seed, words=_words(part), max_steps=steps, silver=False)
+        reporter.line(f"curve: {round(100 * fraction)} % ({len(part)} documents, {steps} steps)")
+        dev_records = [d.record() for d in plan.dev_docs]
+        small = pure.train_pipeline(point_settings, [d.record() for d in part], dev_records, progress=reporter.step)
+        reporter.advance(steps)
+        scored = score_on(
+            pure.as_extractor(pure.assemble(small.nlp, plan.labels, pure.MODEL_ONLY), "curve", ""), plan.dev_docs, plan.labels
+        )
+        points.append(_point(fraction, len(part), scored))
+    if curve:
+        points.append(_point(1.0, len(plan.train_docs), model_only))
+    verdict = pure.curve_verdict(points) if curve else None
+    if verdict:
+        reporter.line(verdict["text"])
+    return points, verdict
+
+
+def _start(project, plan: _Plan, task, user, dev_fraction: float, seed: int, curve: bool, promote_if_better: bool) -> TrainingRun:
+    return TrainingRun.objects.create(
+        project=project,
+        task=task,
+        created_by=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        params={"dev_fraction": dev_fraction, "seed": seed, "curve": curve, "promote": promote_if_better, **plan.settings.as_dict()},
+        labels=plan.labels,
+        train_documents=len(plan.train_docs),
+        dev_documents=len(plan.dev_docs),
+        dev_ids=[d.id for d in plan.dev_docs],
+        gold_documents=len(plan.documents),
+        gold_fingerprint=gold_fingerprint(plan.documents),
+    )
+
+
+def _promote_if(training: TrainingRun, project: Project, extractor, version: str, user, reporter: Reporter) -> None:
+    if training.results["better"]:
+        promote(project, extractor, user)
+        training.promoted = True
+        reporter.line(f"promoted: {version} now writes the suggestions")
+    else:
+        reporter.line("not promoted: not better than the current version on dev strict F1")
+    training.log = reporter.lines
+    training.save(update_fields=["promoted", "log"])
+
+
 def train_project(
     project: Project,
     *,
@@ -236,93 +353,30 @@ def train_project(
     `promote_if_better` None follows the project's `auto_promote` setting.
     """
     started = time.monotonic()
-    labels = label_names(project)
-    documents = gold_documents(project)
-    if len(documents) < 2:
-        raise TrainingRefused(f"training needs at least 2 documents with gold; this project has {len(documents)}")
-    by_key = {d.key: d for d in documents}
-    train_keys, dev_keys = pure.split_documents(list(by_key), dev_fraction, seed)
-    train_docs = [by_key[k] for k in sorted(train_keys)]
-    dev_docs = sorted((by_key[k] for k in dev_keys), key=lambda d: d.id)
-    base_settings = training_settings(labels, seed=seed, words=_words(train_docs), max_steps=max_steps)
-    subsets = pure.curve_subsets(train_keys, seed) if curve else []
-    fractions = pure.CURVE_FRACTIONS[:-1] if curve else ()
-    total = base_settings.max_steps + sum(_scaled_steps(base_settings.max_steps, f) for f in fractions)
-    reporter = reporter_factory(total) if reporter_factory else Reporter(total)
+    plan = _plan(project, dev_fraction, seed, curve, max_steps)
+    reporter = reporter_factory(plan.total) if reporter_factory else Reporter(plan.total)
     promote_if_better = project.auto_promote if promote_if_better is None else promote_if_better
-    training = TrainingRun.objects.create(
-        project=project,
-        task=task,
-        created_by=user if user is not None and getattr(user, "is_authenticated", False) else None,
-        params={"dev_fraction": dev_fraction, "seed": seed, "curve": curve, "promote": promote_if_better, **base_settings.as_dict()},
-        labels=labels,
-        train_documents=len(train_docs),
-        dev_documents=len(dev_docs),
-        dev_ids=[d.id for d in dev_docs],
-        gold_documents=len(documents),
-        gold_fingerprint=gold_fingerprint(documents),
-    )
+    training = _start(project, plan, task, user, dev_fraction, seed, curve, promote_if_better)
+    labels, dev_docs = plan.labels, plan.dev_docs
     try:
         reporter.line(
-            f"{len(documents)} gold documents: {len(train_docs)} to train on, {len(dev_docs)} to evaluate on "
+            f"{len(plan.documents)} gold documents: {len(plan.train_docs)} to train on, {len(dev_docs)} to evaluate on "
             f"(dev fraction {dev_fraction}, seed {seed}); labels {', '.join(labels)}"
         )
-        trained = pure.train_pipeline(base_settings, [d.record() for d in train_docs], [d.record() for d in dev_docs], progress=reporter.step)
-        reporter.advance(base_settings.max_steps)
+        train_records, dev_records = [d.record() for d in plan.train_docs], [d.record() for d in dev_docs]
+        trained = pure.train_pipeline(plan.settings, train_records, dev_records, progress=reporter.step)
+        reporter.advance(plan.settings.max_steps)
         for text in trained.log:
             if not text.startswith("step "):  # the steps were reported as they came
                 reporter.line(text)
-        # Which way the trained spans meet the rules: each candidate scored on dev, the best kept.
-        merges = list(pure.MERGES) if pure.uses_rules(labels) else [pure.MODEL_ONLY]
-        candidates = {}
-        for merge in merges:
-            nlp = pure.assemble(trained.nlp, labels, merge, settings.EXTRACTOR_MODEL)
-            scored = score_on(pure.as_extractor(nlp, "candidate", settings.EXTRACTOR_MODEL), dev_docs, labels)
-            candidates[merge] = (nlp, scored)
-            reporter.line(f"{merge}: dev strict F1 {100 * strict_f1(scored):.1f}")
-        merge = max(merges, key=lambda m: strict_f1(candidates[m][1]))
-        nlp, dev_scores = candidates[merge]
-        model_only = dev_scores if merge == pure.MODEL_ONLY else score_on(
-            pure.as_extractor(pure.assemble(trained.nlp, labels, pure.MODEL_ONLY), "candidate", ""), dev_docs, labels
-        )
-        version = pure.pipeline_version(
-            {
-                "config": trained.config,
-                "train": training.gold_fingerprint,
-                "split": sorted(dev_keys),
-                "base": [nlp.meta.get("name"), nlp.meta.get("version"), settings.EXTRACTOR_MODEL],
-                "merge": merge,
-                "rules": prediction.get_extractor(settings.EXTRACTOR_MODEL).version if merge != pure.MODEL_ONLY else None,
-            }
-        )
-        extractor = store_version(version, nlp, labels=labels, merge=merge, base_model=settings.EXTRACTOR_MODEL)
-        reporter.line(f"stored {version} ({merge.replace('_', ' ')})")
-
+        merge, nlp, dev_scores, candidates, model_only = _best_merge(trained, plan, reporter)
+        version, extractor = _store(trained, plan, training, merge, nlp, reporter)
         if project.work_order == Project.WorkOrder.UNCERTAIN:
             update_uncertainty(project, trained.nlp, reporter)
-
-        current_version = suggestion_model(project)
-        current = prediction.get_extractor(current_version)
+        current = prediction.get_extractor(suggestion_model(project))
         current_scores = score_on(current, dev_docs, labels)
         reporter.line(f"current {current.version}: dev strict F1 {100 * strict_f1(current_scores):.1f}")
-
-        points = []
-        for fraction, keys in zip(fractions, subsets):
-            part = [by_key[k] for k in sorted(keys)]
-            steps = _scaled_steps(base_settings.max_steps, fraction)
-            point_settings = training_settings(labels, seed=seed, words=_words(part), max_steps=steps, silver=False)
-            reporter.line(f"curve: {round(100 * fraction)} % ({len(part)} documents, {steps} steps)")
-            small = pure.train_pipeline(point_settings, [d.record() for d in part], [d.record() for d in dev_docs], progress=reporter.step)
-            reporter.advance(steps)
-            scored = score_on(pure.as_extractor(pure.assemble(small.nlp, labels, pure.MODEL_ONLY), "curve", ""), dev_docs, labels)
-            points.append(_point(fraction, len(part), scored))
-        if curve:
-            points.append(_point(1.0, len(train_docs), model_only))
-        verdict = pure.curve_verdict(points) if curve else None
-        if verdict:
-            reporter.line(verdict["text"])
-
-        better = strict_f1(dev_scores) > strict_f1(current_scores)
+        points, verdict = _curve(plan, seed, curve, model_only, reporter)
         training.extractor = extractor
         training.merge = merge
         training.results = {
@@ -333,7 +387,7 @@ def train_project(
             "merges": {m: brief(s) for m, (_, s) in candidates.items()},
             "current_version": current.version,
             "current": current_scores,
-            "better": better,
+            "better": strict_f1(dev_scores) > strict_f1(current_scores),
             "curve": points,
             "verdict": verdict,
             "best_step_score": trained.best_score,
@@ -346,14 +400,7 @@ def train_project(
         training.finished_at = timezone.now()
         training.save()
         if promote_if_better:
-            if better:
-                promote(project, extractor, user)
-                training.promoted = True
-                reporter.line(f"promoted: {version} now writes the suggestions")
-            else:
-                reporter.line("not promoted: not better than the current version on dev strict F1")
-            training.log = reporter.lines
-            training.save(update_fields=["promoted", "log"])
+            _promote_if(training, project, extractor, version, user, reporter)
         return training
     except BaseException as error:
         training.log = [*reporter.lines, f"stopped: {type(error).__name__}: {error}" if str(error) else "stopped"]
@@ -427,24 +474,6 @@ def retrain_due(project: Project) -> bool:
     last = TrainingRun.objects.filter(project=project).order_by("-created_at", "-id").values_list("gold_documents", flat=True).first()
     gold = project.documents.filter(gold_at__isnull=False).count()
     return gold >= 2 and gold - (last or 0) >= project.retrain_every and not _running(project).exists()
-
-
-def trainings(project: Project, limit: int = 20) -> list[TrainingRun]:
-    return list(
-        TrainingRun.objects.filter(project=project).select_related("extractor", "created_by", "task").order_by("-created_at", "-id")[:limit]
-    )
-
-
-def label_counts(project: Project) -> dict[str, int]:
-    """Gold spans per label (one query)."""
-    counts = defaultdict(int)
-    for name, n in (
-        GoldSpan.objects.filter(document__project=project, document__gold_at__isnull=False)
-        .values_list("label__name")
-        .annotate(n=Count("id"))
-    ):
-        counts[name] = n
-    return dict(counts)
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from ..models import ExtractorVersion, TaskRun, TrainingRun
 from ..roles import OVERSEERS, Role
 from ..jobs import start
 from ..jobs import training as training_runs
+from ..selectors import training as training_reads
 from ..services import training
 from .access import project_page
 
@@ -82,7 +83,7 @@ def training_page(request, *, project, role):
             raise Http404("No such training run.")
         context = {"project": project, "active": run, "can_manage": role == MANAGER}
         return render(request, "annotator/training.html#progress", context)
-    runs = training.trainings(project)
+    runs = training_reads.trainings(project)
     shown = None
     if request.GET.get("training"):
         shown = next((r for r in runs if str(r.pk) == request.GET["training"]), None)
@@ -101,7 +102,7 @@ def training_page(request, *, project, role):
         .first()
     )
     suggesting = ExtractorVersion.objects.filter(pk=project.suggestion_model_id).first() if project.suggestion_model_id else None
-    counts = training.label_counts(project)
+    counts = training_reads.label_counts(project)
     rows = [
         {
             "run": run,
