@@ -229,11 +229,15 @@ def test_no_import_cycles():
     assert cycles(import_graph(source_files())) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the helpers of issue 15 are still splitting: api/views, services/background, imports, exports, "
-    "training, extraction/training, the agreement and view functions; the lead makes this strict",
-)
+# The offenders when this check was written (13:30 UTC, 5 December), while other helpers were still splitting
+# their parts; the lead makes the check strict once they are done.
+KNOWN_OVERSIZED = [
+    "annotator.formats.jsonio.values: 96 lines",
+    "annotator.models: 715 lines",
+]
+
+
+@pytest.mark.xfail(strict=False, reason="known offenders: " + "; ".join(KNOWN_OVERSIZED))
 def test_no_module_over_500_lines_and_no_function_over_80():
     assert oversized(source_files()) == []
 

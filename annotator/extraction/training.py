@@ -251,22 +251,8 @@ class Trained:
     dev_examples: int
 
 
-def train_pipeline(
-    settings: TrainingSettings,
-    train_records: list[tuple[str, str, list[dict]]],
-    dev_records: list[tuple[str, str, list[dict]]],
-    *,
-    progress: Callable[[int, int, str | None], None] | None = None,
-) -> Trained:
-    """Train a recogniser on (key, text, spans) records and return the best checkpoint on dev.
-
-    `progress(step, max_steps, line)` is called after every step (`line` is
-    set at the evaluations); it may raise Cancelled to stop the training.
-    """
-    if not train_records:
-        raise ValueError("no training documents")
-    if settings.from_pretrained and not base_available(settings.base_model):
-        settings.from_pretrained = False
+def _training_data(settings: TrainingSettings, train_records: list, dev_records: list) -> tuple[Converted, Converted, list[str], list[str]]:
+    """The records as spaCy Docs (with the pretrained recogniser's silver spans when asked), and the first log lines."""
     extra: list[str] = []
     if settings.silver and settings.from_pretrained:
         train_records, extra = add_silver(train_records, settings.base_model)
@@ -285,6 +271,26 @@ def train_pipeline(
         log.append(f"the pretrained recogniser's {', '.join(extra)} spans are kept in the data (the rules read them)")
     if train.dropped or dev.dropped:
         log.append(f"{len(train.dropped) + len(dev.dropped)} spans not on token edges were left out")
+    return train, dev, extra, log
+
+
+def train_pipeline(
+    settings: TrainingSettings,
+    train_records: list[tuple[str, str, list[dict]]],
+    dev_records: list[tuple[str, str, list[dict]]],
+    *,
+    progress: Callable[[int, int, str | None], None] | None = None,
+) -> Trained:
+    """Train a recogniser on (key, text, spans) records and return the best checkpoint on dev.
+
+    `progress(step, max_steps, line)` is called after every step (`line` is
+    set at the evaluations); it may raise Cancelled to stop the training.
+    """
+    if not train_records:
+        raise ValueError("no training documents")
+    if settings.from_pretrained and not base_available(settings.base_model):
+        settings.from_pretrained = False
+    train, dev, extra, log = _training_data(settings, train_records, dev_records)
     with tempfile.TemporaryDirectory(prefix="annotator-train-") as folder:
         folder = Path(folder)
         config = training_config(settings, write_docbin(train.docs, folder / "train.spacy"), write_docbin(dev.docs, folder / "dev.spacy"))

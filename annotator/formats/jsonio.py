@@ -38,93 +38,118 @@ def values(lines: Iterable[str], on_error: OnError = None) -> Iterator[tuple[int
     than limits.line_bytes() or nested deeper than limits.nesting() is
     refused (FormatError) before it is parsed or buffered further.
     """
-    max_chars = limits.line_bytes()
-    max_depth = limits.nesting()
-    source = iter(lines)
-    buffer, position, line, done = "", 0, 1, False
-    in_array = None  # unknown until the first character
-    expect_comma = False
+    return _Values(lines, on_error).read()
 
-    def fill() -> bool:
+
+class _Values:
+    """The reading state of `values`: a buffer of about a megabyte of the input, the place in it, the line."""
+
+    def __init__(self, lines: Iterable[str], on_error: OnError):
+        self.source = iter(lines)
+        self.on_error = on_error
+        self.max_chars = limits.line_bytes()
+        self.max_depth = limits.nesting()
+        self.buffer, self.position, self.line, self.done = "", 0, 1, False
+
+    def fill(self) -> bool:
         """Drop what was read, append the next ~1 MB of lines; False at the end of the input.
 
         The lines are joined once (appending each to the buffer would copy it per line: minutes
         for a pretty-printed file of short lines).
         """
-        nonlocal buffer, position, done
-        if done:
+        if self.done:
             return False
-        pieces, added = [buffer[position:]], 0
-        position = 0
-        for piece in source:
+        pieces, added = [self.buffer[self.position :]], 0
+        self.position = 0
+        for piece in self.source:
             pieces.append(piece)
             added += len(piece)
             if added >= _READ_AHEAD:
-                buffer = "".join(pieces)
+                self.buffer = "".join(pieces)
                 return True
-        done = True
-        buffer = "".join(pieces)
+        self.done = True
+        self.buffer = "".join(pieces)
         return added > 0
 
-    while True:
-        end = _SPACE.match(buffer, position).end()
-        line += buffer.count("\n", position, end)
-        position = end
-        if position >= len(buffer):
-            if fill():
-                continue
-            break
-        char = buffer[position]
-        if in_array is None:
-            in_array = char == "["
+    def read(self) -> Iterator[tuple[int, object]]:
+        in_array = None  # unknown until the first character
+        expect_comma = False
+        while True:
+            end = _SPACE.match(self.buffer, self.position).end()
+            self.line += self.buffer.count("\n", self.position, end)
+            self.position = end
+            if self.position >= len(self.buffer):
+                if self.fill():
+                    continue
+                break
+            char = self.buffer[self.position]
+            if in_array is None:
+                in_array = char == "["
+                if in_array:
+                    self.position += 1
+                    continue
             if in_array:
-                position += 1
+                if char == "]":
+                    self.position += 1
+                    in_array = expect_comma = False  # anything after the array is read as more values
+                    continue
+                if expect_comma:
+                    if char != ",":
+                        raise FormatError(f"broken JSON: expected ',' or ']' after an array element, got {char!r}", self.line)
+                    self.position += 1
+                    expect_comma = False
+                    continue
+            decoded = self.decode(bool(in_array))
+            if decoded is None:
                 continue
+            if decoded is _END:
+                return
+            yield decoded
+            expect_comma = bool(in_array)
         if in_array:
-            if char == "]":
-                position += 1
-                in_array = expect_comma = False  # anything after the array is read as more values
-                continue
-            if expect_comma:
-                if char != ",":
-                    raise FormatError(f"broken JSON: expected ',' or ']' after an array element, got {char!r}", line)
-                position += 1
-                expect_comma = False
-                continue
-        start_line = line
+            raise FormatError("broken JSON: the array is not closed (no ']' at the end)", self.line)
+
+    def decode(self, in_array: bool):
+        """(line, value) of the value at the place; None to look again (more read, or a bad line skipped); _END."""
+        buffer, position, start_line = self.buffer, self.position, self.line
         try:
             value, end = _decoder.raw_decode(buffer, position)
         except RecursionError:
-            raise FormatError(f"JSON nested deeper than {max_depth} levels (settings.IMPORT_MAX_NESTING)", line) from None
+            raise FormatError(f"JSON nested deeper than {self.max_depth} levels (settings.IMPORT_MAX_NESTING)", self.line) from None
         except json.JSONDecodeError as error:
-            if not done and (error.pos >= len(buffer) - 64 or error.msg.startswith("Unterminated")):
-                if len(buffer) - position > max_chars:
+            if not self.done and (error.pos >= len(buffer) - 64 or error.msg.startswith("Unterminated")):
+                if len(buffer) - position > self.max_chars:
                     raise FormatError(
-                        f"a record longer than {max_chars >> 20} MB (settings.IMPORT_MAX_DOCUMENT_CHARS)", line
+                        f"a record longer than {self.max_chars >> 20} MB (settings.IMPORT_MAX_DOCUMENT_CHARS)", self.line
                     ) from None
-                fill()
-                continue
-            error_line = line + buffer.count("\n", position, error.pos)
-            column = error.pos - buffer.rfind("\n", 0, error.pos)
-            problem = FormatError(f"broken JSON: {error.msg} (column {column})", error_line)
-            if on_error is None or in_array:
-                raise problem from None
-            on_error(problem)
-            position = error.pos  # go on after the line the error is on
-            while (newline := buffer.find("\n", position)) == -1:
-                position = len(buffer)
-                if not fill():
-                    return
-            position, line = newline + 1, error_line + 1
-            continue
-        if buffer.count("[", position, end) + buffer.count("{", position, end) > max_depth:
+                self.fill()
+                return None
+            return self.skip(error, in_array)
+        if buffer.count("[", position, end) + buffer.count("{", position, end) > self.max_depth:
             limits.check_json_depth(buffer[position:end], start_line)
-        line += buffer.count("\n", position, end)
-        position = end
-        expect_comma = bool(in_array)
-        yield start_line, value
-    if in_array:
-        raise FormatError("broken JSON: the array is not closed (no ']' at the end)", line)
+        self.line += buffer.count("\n", position, end)
+        self.position = end
+        return start_line, value
+
+    def skip(self, error: json.JSONDecodeError, in_array: bool):
+        """Report broken JSON and go on at the next line (None), or _END at the end; raise it in an array."""
+        buffer = self.buffer
+        error_line = self.line + buffer.count("\n", self.position, error.pos)
+        column = error.pos - buffer.rfind("\n", 0, error.pos)
+        problem = FormatError(f"broken JSON: {error.msg} (column {column})", error_line)
+        if self.on_error is None or in_array:
+            raise problem from None
+        self.on_error(problem)
+        self.position = error.pos  # go on after the line the error is on
+        while (newline := self.buffer.find("\n", self.position)) == -1:
+            self.position = len(self.buffer)
+            if not self.fill():
+                return _END
+        self.position, self.line = newline + 1, error_line + 1
+        return None
+
+
+_END = object()
 
 
 def records(

@@ -302,7 +302,7 @@ def test_a_huge_plain_text_file_is_refused_unread(project, tmp_path, monkeypatch
     with path.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # 50 MB (of NULs: never read, the size says enough)
     opened = []
-    monkeypatch.setattr(services.imports, "_lines", lambda *a: opened.append(a) or iter(()))
+    monkeypatch.setattr(services.reading, "_lines", lambda *a: opened.append(a) or iter(()))
     message, seconds = _refused(project, path)
     assert message == "book.txt:1: field 'text': the file is 52,428,800 bytes, so its text is over the limit of 1,000,000 characters (settings.IMPORT_MAX_DOCUMENT_CHARS)"
     assert opened == [] and seconds < 1
