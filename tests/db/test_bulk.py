@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from annotator import services
 from annotator.db import bulk
 from annotator.formats.jsonio import loads
-from annotator.models import Document, GoldSpan, Label
+from annotator.models import Document, GoldSpan, ImportBatch, Label
 
 from ..conftest import make_document
 
@@ -74,3 +75,52 @@ def test_insert_rows_stores_what_bulk_create_does(project):
     fast = list(GoldSpan.objects.filter(document=one).order_by("start").values_list("label", "start", "end"))
     slow = list(GoldSpan.objects.filter(document=two).order_by("start").values_list("label", "start", "end"))
     assert fast == slow
+
+
+@pytest.mark.django_db
+def test_document_rows_store_what_the_orm_stores(project):
+    """DocumentRows' raw INSERT against Document.objects.create with the same values."""
+    from annotator.formats import Record
+    from annotator.formats.tokens import token_offsets
+    from annotator.models import content_hash
+
+    texts = ["Police officers in New York City.", "Iraqi forces entered Mosul on Monday."]
+    records = {content_hash(t): Record(id=f"fast-{n}", text=t, meta={"source": "x", "n": n}) for n, t in enumerate(texts)}
+    rows = bulk.DocumentRows(project, lambda record: record.text[:12])
+    assert rows.insert(records, 10) == 12
+    other = services.ensure_project("other")  # the same texts: (project, content hash) is unique
+    batch = ImportBatch.objects.create(project=other)
+    for n, text in enumerate(texts):
+        Document.objects.create(
+            project=other, external_id=f"slow-{n}", title=text[:12], text=text, content_hash=content_hash(text),
+            tokens=token_offsets(text), meta={"source": "x", "n": n}, order=10 + n, batch=batch,
+        )
+    fields = ("title", "text", "content_hash", "tokens", "meta", "order", "gold_at", "uncertainty")
+    fast = list(Document.objects.filter(external_id__startswith="fast-").order_by("order").values_list(*fields))
+    slow = list(Document.objects.filter(external_id__startswith="slow-").order_by("order").values_list(*fields))
+    assert fast == slow
+
+
+@pytest.mark.django_db
+def test_record_many_writes_what_record_writes_one_by_one(project):
+    """services.gold.record_many (multi-row INSERTs) against services.gold.record (the ORM, a document at a time)."""
+    from annotator.services import gold
+    from annotator.spans import Span
+
+    label = Label.objects.get(project=project, name="ACTOR")
+    fast_docs = [make_document(project, f"Police officers number {n}.", order=n) for n in range(3)]
+    slow_docs = [make_document(project, f"Police officers, case {n}.", order=10 + n) for n in range(3)]
+    wanted = [[(0, 6, label.pk)], [(0, 6, label.pk), (7, 15, label.pk)], []]
+    for round_ in range(2):  # a second round changes nothing: no revision either way
+        gold.record_many(project, {d.pk: spans for d, spans in zip(fast_docs, wanted)}, how="import")
+        for document, spans in zip(slow_docs, wanted):
+            gold.record(document, [Span(s, e, "ACTOR") for s, e, _ in spans], how="import")
+
+    def state(document):
+        revisions = list(document.gold_revisions.order_by("number").values_list("number", "how", "added", "removed", "spans"))
+        spans = sorted(document.gold_spans.values_list("start", "end", "label_id"))
+        return revisions, spans
+
+    for fast, slow in zip(fast_docs, slow_docs):
+        fast.refresh_from_db(), slow.refresh_from_db()
+        assert state(fast) == state(slow) and (fast.gold_at is None) == (slow.gold_at is None)
