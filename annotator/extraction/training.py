@@ -36,6 +36,8 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, SpanGroup
+from spacy.training.initialize import init_nlp
+from spacy.training.loop import train as spacy_train
 
 from . import pipeline as extractor_pipeline
 from .config import TrainingSettings, base_available, training_config
@@ -294,9 +296,6 @@ def train_pipeline(
     with tempfile.TemporaryDirectory(prefix="annotator-train-") as folder:
         folder = Path(folder)
         config = training_config(settings, write_docbin(train.docs, folder / "train.spacy"), write_docbin(dev.docs, folder / "dev.spacy"))
-        from spacy.training.initialize import init_nlp
-        from spacy.training.loop import train as spacy_train
-
         nlp = init_nlp(config)
         ner = nlp.get_pipe("ner")
         for label in [*settings.labels, *extra]:

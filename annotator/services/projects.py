@@ -8,6 +8,7 @@ from django.db.models import ProtectedError
 
 from ..errors import Refused
 from ..models import Label, Membership, Project
+from .assignment import reshuffle
 
 DEFAULT_LABELS = [
     (
@@ -89,8 +90,6 @@ def create_project(slug: str, labels: list[str], name: str | None = None) -> Pro
 
 def reset_work_order(project: Project) -> None:
     """Recompute what the work order depends on after the settings changed."""
-    from .assignment import reshuffle
-
     reshuffle(project)
 
 
