@@ -6,7 +6,8 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from ... import scoring, selectors, services
+from ... import scoring, selectors
+from ...jobs import start
 from ...selectors import dashboards
 from .. import serializers as s
 from ..permissions import OVERSEERS, APIView
@@ -48,7 +49,7 @@ class Evaluation(APIView):
     )
     def post(self, request, slug):
         data = valid(s.EvaluationStartSerializer, request.data)
-        return accepted(self, services.start_evaluation(self.project, request.user, model=data.get("model") or None))
+        return accepted(self, start.start_evaluation(self.project, request.user, model=data.get("model") or None))
 
 
 AGREEMENT_KEYS = ("a", "b", "documents", "f1_strict", "f1_unlabelled", "f1_overlap", "cohen_kappa", "per_label")
