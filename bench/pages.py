@@ -350,6 +350,7 @@ def measure(runs: int, budget: float, deep_hops: int) -> list[dict]:
             client.get(path)  # warm up
             median, p95, n, status = timed(client, path, runs, budget)
             measured[(slug, name)] = (median, p95, queries(client, path), n, status)
+            print(f"    {slug} {name}: p95 {p95:.1f} ms", file=sys.stderr, flush=True)
         if documents is None:
             measured[(slug, "document list")] = None
         else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When, Window
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from .. import scoring, states
@@ -197,7 +197,7 @@ def _latest_id(queryset) -> int:
     return queryset.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def basis(project: Project, kind: str, subject: str = "", *, labels=None) -> str:
+def basis(project: Project, kind: str, subject: str = "", *, labels=None, counts: dict | None = None) -> str:
     """What a snapshot of `kind` depends on, in a few index lookups (no scan).
 
     The project's own: its documents with and without gold, its labels (ids
@@ -208,7 +208,7 @@ def basis(project: Project, kind: str, subject: str = "", *, labels=None) -> str
     number.
     """
     labels = labels if labels is not None else list(project.labels.all())
-    counts = gold_counts(project)
+    counts = counts if counts is not None else gold_counts(project)
     parts = [
         f"docs:{counts['total']}:{counts['gold']}",
         "labels:" + ",".join(f"{label.pk}={label.name}" for label in labels),
@@ -236,6 +236,13 @@ def _submissions(project: Project) -> str:
         document__project=project, kind=Annotation.Kind.ANNOTATION, status=SUBMITTED
     ).aggregate(n=Count("pk"), last=Max("submitted_at"))
     return f"{row['n']}@{row['last'].isoformat() if row['last'] else '-'}"
+
+
+def versions_in(project: Project) -> list[ExtractorVersion]:
+    """The extractor versions with predictions in the project, newest first: an EXISTS a version (no count
+    of its predictions, which would read one row a document)."""
+    predicted = Prediction.objects.filter(extractor=OuterRef("pk"), document__project=project)
+    return list(ExtractorVersion.objects.filter(Exists(predicted)).order_by("-created_at", "-id"))
 
 
 def gold_counts(project: Project) -> dict[str, int]:
@@ -382,12 +389,12 @@ def labels_shown(project: Project, labels: list, documents: int) -> Shown:
     return Shown(stored.results if stored else None, stored, stale=True)
 
 
-def evaluation_shown(project: Project, extractor: ExtractorVersion, gold_documents: int, labels: list[str]) -> Shown:
+def evaluation_shown(project: Project, extractor: ExtractorVersion, counts: dict, labels: list[str]) -> Shown:
     """An extractor's scores for the page, as `agreement_shown` decides."""
     stored = snapshot(project, Kind.EVALUATION, extractor.version)
-    if stored is not None and stored.basis == basis(project, Kind.EVALUATION, extractor.version):
+    if stored is not None and stored.basis == basis(project, Kind.EVALUATION, extractor.version, counts=counts):
         return Shown(stored.results, stored)
-    if gold_documents <= INLINE_LIMIT:
+    if counts["gold"] <= INLINE_LIMIT:
         scored = scoring.score(project, extractor, labels=labels, store=False)
         results = {**scored.results, "gold_documents": len(scored.gold.documents), "total_documents": scored.gold.total_documents}
         return Shown(results)

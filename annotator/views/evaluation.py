@@ -77,7 +77,7 @@ def evaluation(request, *, project, role):
 
     labels = selectors.labels_of(project)
     names = [label.name for label in labels]
-    versions = list(selectors.extractor_versions(project).order_by("-created_at", "-id"))
+    versions = dashboards.versions_in(project)
     by_version = {v.version: v for v in versions}
     current = by_version.get(request.GET.get("model", "")) or (versions[0] if versions else None)
     compare = by_version.get(request.GET.get("compare", ""))
@@ -119,7 +119,7 @@ def evaluation(request, *, project, role):
 def _scores(project, current, compare, gold, names, scheme, colors) -> dict:
     """The scores of `current` (and `compare`) with their tables and charts: from a current snapshot,
     computed now in a small project, or the last snapshot marked out of date."""
-    shown = dashboards.evaluation_shown(project, current, gold["gold"], names)
+    shown = dashboards.evaluation_shown(project, current, gold, names)
     context = {"shown": shown}
     results = shown.results
     if results is None:
@@ -137,7 +137,7 @@ def _scores(project, current, compare, gold, names, scheme, colors) -> dict:
         overview=[(s, SCHEME_NAMES[s], results["schemes"][s]) for s in SCHEMES],
     )
     if compare is not None:
-        other = dashboards.evaluation_shown(project, compare, gold["gold"], names)
+        other = dashboards.evaluation_shown(project, compare, gold, names)
         context["other"] = other
         if other.results is not None:
             context["other_unpredicted"] = other.results.get("gold_documents", 0) - other.results.get("predicted_documents", 0)
