@@ -14,7 +14,7 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox import views as knox_views
-from knox.auth import TokenAuthentication
+from .tokens import TokenAuthentication
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from rest_framework import parsers, serializers, views
