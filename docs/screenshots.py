@@ -68,6 +68,10 @@ def shoot(base: str, out: Path, first: int) -> list[Path]:
                 if response is None or response.status != 200:
                     print(f"skipped {name}: HTTP {response.status if response else '?'}", file=sys.stderr)
                     continue
+                start = page.locator("form[action$='/start/'] button")
+                if name == "screenshot" and start.count():
+                    start.first.click()  # viewing is not claiming: start an annotation to show the editor
+                    page.wait_for_load_state("networkidle")
                 page.wait_for_selector(ready)
                 target = out / (f"{name}.png" if scheme == "light" else f"{name}-dark.png")
                 page.screenshot(path=str(target))
@@ -92,7 +96,7 @@ def main() -> None:
             [sys.executable, "manage.py", "shell", "-c",
              "from annotator.models import Document; print(Document.objects.order_by('order','id').first().pk)"],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-        ).stdout.strip()
+        ).stdout.strip().splitlines()[-1]
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{options.port}"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
