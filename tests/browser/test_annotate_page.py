@@ -154,7 +154,9 @@ def test_drag_an_edge_and_keys_between_spans(page, live_server, project, fake_ex
     mosul = mark(page, "Mosul")
     mosul.click()
     # Drag the end handle of "Mosul" to the middle of "City": the span snaps to "Mosul's Old City".
-    handle = mosul.locator(".handle[data-edge=end]").bounding_box()
+    end_handle = mosul.locator(".handle[data-edge=end]")
+    end_handle.wait_for(state="visible")  # the handles are drawn once the click has selected the span
+    handle = end_handle.bounding_box()
     target = page.evaluate(
         """() => {
             const node = [...document.querySelectorAll('#doc-text [data-o]')].find(n => n.textContent.includes('Old City'));

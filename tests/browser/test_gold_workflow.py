@@ -81,7 +81,7 @@ def test_gold_page_history_diff_and_restore(page, live_server, project, with_gol
     rita = make_user("rita", role="reviewer", project=project)
     gold.record(with_gold, GOLD[:1], how=gold.How.REVIEW, user=rita)
     log_in(page, live_server, "rita")
-    page.goto(f"{live_server.url}/p/news/")
+    page.goto(f"{live_server.url}/p/news/documents/")
     page.get_by_label(f"Gold of {with_gold}").click()
     page.wait_for_selector("#gold-history")
     assert page.locator("#gold-history tbody tr").count() == 2
