@@ -13,13 +13,13 @@ import hashlib
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ..db.bulk import prepared
 from ..errors import Conflict
 from ..models import Annotation, Assignment, Document, Project
+from ..selectors.slots import has_open_slot, with_open_slots
 from .editing import start_annotation
 
 ANNOTATION = Annotation.Kind.ANNOTATION
@@ -47,36 +47,6 @@ def work_order(project: Project) -> list[str]:
     if project.work_order == Project.WorkOrder.UNCERTAIN:
         return ["-uncertainty", "order", "id"]
     return ["order", "id"]
-
-
-def active_annotations(project: Project):
-    """Annotations that hold a slot: submitted ones and drafts, except drafts claimed and never touched
-    for longer than the claim time (those go back to the pool). A draft someone worked on keeps its slot
-    however old it is: its owner can still submit it, and a document never gets more than k."""
-    cutoff = timezone.now() - timedelta(minutes=project.claim_minutes)
-    untouched = Q(status=Annotation.Status.DRAFT, version=1, updated_at__lt=cutoff)
-    return Annotation.objects.filter(
-        kind=ANNOTATION, status__in=[Annotation.Status.SUBMITTED, Annotation.Status.DRAFT]
-    ).exclude(untouched)
-
-
-def with_open_slots(project: Project, documents):
-    """Filter `documents` to those with fewer than k annotations holding a slot."""
-    held = (
-        active_annotations(project)
-        .filter(document=OuterRef("pk"))
-        .order_by()
-        .values("document")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return documents.annotate(
-        held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
-    ).filter(held__lt=project.annotators_per_document)
-
-
-def has_open_slot(document: Document) -> bool:
-    return with_open_slots(document.project, Document.objects.filter(pk=document.pk)).exists()
 
 
 def _release_stale_claims(project: Project, document: Document, user) -> None:

@@ -20,12 +20,19 @@ from ..models import (
     Label,
     Prediction,
 )
+from ..errors import Conflict
 from ..selectors.review import items_of
+from ..selectors.slots import has_open_slot
 from . import gold
 from .history import SUBMITTED, EditRefused, bump, check_version, log, span_state
 
 Origin = AnnotationSpan.Origin
 Action = EditEvent.Action
+
+
+class SlotTaken(Conflict):
+    """A skipped annotation cannot be taken up again: the document's k slots were taken meanwhile."""
+
 
 def start_annotation(document: Document, user) -> Annotation:
     """Return the user's annotation of `document`, starting it from the latest predictions if new."""
@@ -79,8 +86,25 @@ def _check_free(annotation: Annotation, start: int, end: int, ignore: Annotation
 
 
 def _reopen_fields(annotation: Annotation) -> dict:
-    """An edit to a skipped annotation takes it up again (a submitted one must be reopened first)."""
-    return {"status": Annotation.Status.DRAFT} if annotation.status == Annotation.Status.SKIPPED else {}
+    """An edit to a skipped annotation takes it up again (a submitted one must be reopened first).
+
+    A skipped annotation gave its slot back, so taking it up is a claim: it
+    needs a slot that is still open, counted while the document is held
+    (row lock on PostgreSQL, the write transaction on SQLite), or a document
+    with k = 1 could end up with two annotators. Called inside the edit's
+    transaction.
+    """
+    if annotation.status != Annotation.Status.SKIPPED:
+        return {}
+    document = annotation.document
+    gold.lock_documents([document.pk])
+    if not has_open_slot(document):
+        k = document.project.annotators_per_document
+        raise SlotTaken(
+            f"You skipped this document and since then its {k} annotator{'s' if k > 1 else ''} "
+            f"took it up; nothing was changed. Use “Start annotating” for the next one that needs you."
+        )
+    return {"status": Annotation.Status.DRAFT}
 
 
 def add_span(annotation: Annotation, user, *, version: int, start: int, end: int, label_id, elapsed: float = 0) -> AnnotationSpan:

@@ -263,3 +263,42 @@ def test_annotations_start_from_the_suggesting_version(document, project, annota
     other = services.claim_document(make_document(project, text="Islamic State fighters left.", order=2), make_user("b", project=project))
     assert other.spans.count() == 0  # not predicted by the promoted version yet: its newest predictions (none here)
     assert selectors.suggesting_extractor(project).version == "trained-x"
+
+
+# ---------------------------------------------------------------- a skipped annotation taken up again
+
+
+def test_an_edit_to_a_skipped_annotation_takes_it_up_only_while_a_slot_is_free(project, document, make_user, annotator):
+    """k = 1: Ann skips, Bob claims the slot, then Ann edits her skipped copy (an old tab). Taking it up
+    again is a claim: it is refused, nothing of Ann's or Bob's changes, and the document keeps one annotator."""
+    project.annotators_per_document = 1
+    project.save()
+    bob = make_user("bob", project=project)
+    ann_copy = services.claim_document(document, annotator)
+    services.skip(ann_copy, annotator, version=ann_copy.version)
+    ann_copy.refresh_from_db()
+    label = project.labels.get(name="LOCATION")
+
+    bob_copy = services.claim_document(document, bob)
+    services.add_span(bob_copy, bob, version=bob_copy.version, start=MOSUL, end=MOSUL + 5, label_id=label.pk)
+    bob_version = Annotation.objects.get(pk=bob_copy.pk).version
+
+    with pytest.raises(services.editing.SlotTaken):
+        services.add_span(ann_copy, annotator, version=ann_copy.version, start=RAQQA, end=RAQQA + 5, label_id=label.pk)
+    ann_copy.refresh_from_db()
+    assert ann_copy.status == Annotation.Status.SKIPPED and not ann_copy.spans.filter(start=RAQQA).exists()
+    assert Annotation.objects.get(pk=bob_copy.pk).version == bob_version
+    holding = Annotation.objects.filter(document=document, status__in=[Annotation.Status.DRAFT, Annotation.Status.SUBMITTED])
+    assert list(holding.values_list("annotator__username", flat=True)) == ["bob"]
+
+
+def test_a_skipped_annotation_is_taken_up_again_while_its_slot_is_free(project, document, annotator):
+    project.annotators_per_document = 1
+    project.save()
+    copy = services.claim_document(document, annotator)
+    services.skip(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    label = project.labels.get(name="LOCATION")
+    services.add_span(copy, annotator, version=copy.version, start=RAQQA, end=RAQQA + 5, label_id=label.pk)
+    copy.refresh_from_db()
+    assert copy.status == Annotation.Status.DRAFT and copy.spans.filter(start=RAQQA).exists()
