@@ -7,6 +7,7 @@ from here; the modules are split by what they write.
 
 from .history import EditRefused, StaleEdit
 from .editing import (
+    SlotTaken,
     add_span,
     change_span,
     delete_span,
@@ -42,6 +43,7 @@ __all__ = [
     "EditRefused",
     "ExportResult",
     "ImportResult",
+    "SlotTaken",
     "StaleEdit",
     "add_span",
     "change_span",

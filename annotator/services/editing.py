@@ -204,6 +204,7 @@ def undo(annotation: Annotation, user, *, version: int, elapsed: float = 0) -> E
     if event.action == Action.REOPEN:
         # Undoing the reopen: back to submitted, as it was (its submission time included).
         with transaction.atomic():
+            _reopen_fields(annotation)  # skipped since the reopen: going back to submitted takes a slot again
             submitted_at = event.before.get("submitted_at")
             bump(
                 annotation, version, elapsed, status=Annotation.Status.SUBMITTED,

@@ -89,7 +89,7 @@ class Workflow(RuleBasedStateMachine):
         """Run a workflow step; the refusals a person can meet are fine, anything else is a bug."""
         try:
             return step(*args, **kwargs)
-        except (services.EditRefused, services.StaleEdit, services.ClaimRefused, gold.GoldRefused):
+        except (services.EditRefused, services.StaleEdit, services.ClaimRefused, services.SlotTaken, gold.GoldRefused):
             return None
 
     # ------------------------------------------------------------ rules

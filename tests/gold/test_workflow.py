@@ -283,7 +283,7 @@ def test_an_edit_to_a_skipped_annotation_takes_it_up_only_while_a_slot_is_free(p
     services.add_span(bob_copy, bob, version=bob_copy.version, start=MOSUL, end=MOSUL + 5, label_id=label.pk)
     bob_version = Annotation.objects.get(pk=bob_copy.pk).version
 
-    with pytest.raises(services.editing.SlotTaken):
+    with pytest.raises(services.SlotTaken):
         services.add_span(ann_copy, annotator, version=ann_copy.version, start=RAQQA, end=RAQQA + 5, label_id=label.pk)
     ann_copy.refresh_from_db()
     assert ann_copy.status == Annotation.Status.SKIPPED and not ann_copy.spans.filter(start=RAQQA).exists()
@@ -302,3 +302,26 @@ def test_a_skipped_annotation_is_taken_up_again_while_its_slot_is_free(project, 
     services.add_span(copy, annotator, version=copy.version, start=RAQQA, end=RAQQA + 5, label_id=label.pk)
     copy.refresh_from_db()
     assert copy.status == Annotation.Status.DRAFT and copy.spans.filter(start=RAQQA).exists()
+
+
+def test_undoing_a_reopen_after_a_skip_needs_a_free_slot(project, document, make_user, annotator):
+    """Submit, reopen, skip (the slot goes back), someone else claims it; undoing the reopen would make
+    the skipped copy submitted again beside the new annotator's: refused, and the document keeps one."""
+    project.annotators_per_document = 1
+    project.review_single = True
+    project.save()
+    bob = make_user("bob", project=project)
+    copy = services.claim_document(document, annotator)
+    services.submit(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    services.reopen(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    services.skip(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    services.claim_document(document, bob)
+    with pytest.raises(services.SlotTaken):
+        services.undo(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    assert copy.status == Annotation.Status.SKIPPED
+    holding = Annotation.objects.filter(document=document, status__in=[Annotation.Status.DRAFT, Annotation.Status.SUBMITTED])
+    assert list(holding.values_list("annotator__username", flat=True)) == ["bob"]
