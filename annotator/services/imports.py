@@ -23,7 +23,7 @@ from django.utils import timezone
 from ..db.bulk import DocumentRows, roomy_cache
 from ..formats import FORMATS, FormatError, Record
 from ..formats.reading import ReadStats, SpanError
-from ..formats.records import ANNOTATED, EMPTY
+from ..formats.records import ANNOTATED, EMPTY, check_spans
 from ..models import (
     Annotation,
     AnnotationSpan,
