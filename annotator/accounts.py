@@ -7,9 +7,11 @@ locked-out client sees: the lockout page, or JSON under /api/.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from knox.settings import knox_settings
 
 
 def client_address(request) -> str | None:
@@ -53,6 +55,6 @@ def retire_tokens_on_password_change(sender, instance, update_fields=None, **kwa
         return
     old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     if old is not None and old != instance.password:
-        from knox.models import get_token_model
-
-        get_token_model().objects.filter(user_id=instance.pk).delete()
+        # knox's get_token_model(), read through the registry: knox.models cannot be imported before the
+        # apps are ready, and apps.py imports this module at the top.
+        apps.get_model(knox_settings.TOKEN_MODEL).objects.filter(user_id=instance.pk).delete()

@@ -21,6 +21,7 @@ from django.db.models import F
 
 from .evaluation.schemes import Evaluation, evaluate
 from .models import Document, EvaluationRun, ExtractorVersion, GoldSpan, PredictedSpan, Prediction, Project
+from .names import version_in
 
 
 @dataclass
@@ -163,6 +164,4 @@ def documents_with_text(ids: list[int]) -> dict[int, Document]:
 def version_named(name: str | None, project: Project) -> ExtractorVersion | None:
     """The extractor version `name` (exact version string, or the name of the newest with that name)
     among those with predictions in the project: a version of another project is not found."""
-    from .names import version_in
-
     return version_in(project, name)

@@ -1,4 +1,4 @@
-"""The shape of the code (issue 15), checked on the source: the import graph of `annotator/` and sizes.
+"""The shape of the code (issue 15), checked on the source: the import graph of `annotator/`, imports at the top, sizes.
 
 Every `import` and `from ... import` statement counts, at module level and
 inside functions alike (an import inside a function still ties the modules
@@ -218,6 +218,18 @@ def oversized(files: dict[str, Path]) -> list[str]:
     return sorted(found)
 
 
+def imports_inside_functions(files: dict[str, Path]) -> list[str]:
+    """Each import made inside a function or method, as "module:line": imports belong at the top, where a reader sees them."""
+    found = []
+    for module, path in files.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found.extend(
+                    f"{module}:{inner.lineno}" for inner in ast.walk(node) if isinstance(inner, (ast.Import, ast.ImportFrom))
+                )
+    return sorted(set(found))
+
+
 # ------------------------------------------------------------------ the checks
 
 
@@ -229,12 +241,12 @@ def test_no_import_cycles():
     assert cycles(import_graph(source_files())) == []
 
 
-# The offenders when this check was written (13:30 UTC, 5 December), while other helpers were still splitting
-# their parts; the lead makes the check strict once they are done.
-
-
 def test_no_module_over_500_lines_and_no_function_over_80():
     assert oversized(source_files()) == []
+
+
+def test_no_import_inside_a_function():
+    assert imports_inside_functions(source_files()) == []
 
 
 # ------------------------------------------------------------------ the checker checks itself
@@ -292,3 +304,12 @@ def test_the_checker_measures_functions(tmp_path):
     body = "def long():\n" + "    x = 1\n" * 80 + "\n\ndef short():\n    return 1\n"
     files = _tree(tmp_path, {"annotator": "", "annotator.big": body})
     assert oversized(files) == ["annotator.big.long: 81 lines"]
+
+
+def test_the_checker_finds_imports_inside_functions_and_methods(tmp_path):
+    body = (
+        "import json\n\n\ndef f():\n    import os\n\n\n"
+        "class C:\n    def m(self):\n        def g():\n            from . import x\n"
+    )
+    files = _tree(tmp_path, {"annotator": "", "annotator.mod": body})
+    assert imports_inside_functions(files) == ["annotator.mod:11", "annotator.mod:5"]

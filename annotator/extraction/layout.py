@@ -138,6 +138,10 @@ def dateline_places(text: str) -> list[tuple[int, int]]:
     return places
 
 
+@Language.factory(
+    "page_layout",
+    default_config={"furniture_key": "furniture", "dateline_key": "dateline"},
+)
 class PageLayout:
     """Mark page furniture and dateline places as span groups."""
 
@@ -160,12 +164,3 @@ class PageLayout:
         doc.spans[self.furniture_key] = SpanGroup(doc, name=self.furniture_key, spans=furniture)
         doc.spans[self.dateline_key] = SpanGroup(doc, name=self.dateline_key, spans=datelines)
         return doc
-
-
-@Language.factory(
-    "page_layout",
-    default_config={"furniture_key": "furniture", "dateline_key": "dateline"},
-)
-def make_page_layout(nlp: Language, name: str, *, furniture_key: str, dateline_key: str) -> PageLayout:
-    """Build the component that marks page furniture and the story's dateline."""
-    return PageLayout(nlp, name, furniture_key=furniture_key, dateline_key=dateline_key)

@@ -342,6 +342,7 @@ def find_quantities(doc: Doc) -> list[Quantity]:
     return found
 
 
+@Language.factory("quantity_spans", default_config={"spans_key": "quantities"})
 class QuantityFinder:
     """Write the QUANTITY spans of each doc to doc.spans[spans_key]."""
 
@@ -353,9 +354,3 @@ class QuantityFinder:
         spans = [Span(doc, q.start, q.end, label=QUANTITY, span_id=q.rule) for q in find_quantities(doc)]
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         return doc
-
-
-@Language.factory("quantity_spans", default_config={"spans_key": "quantities"})
-def make_quantity_spans(nlp: Language, name: str, *, spans_key: str) -> QuantityFinder:
-    """Build the component that finds QUANTITY spans."""
-    return QuantityFinder(nlp, name, spans_key=spans_key)

@@ -84,8 +84,30 @@ class Candidate:
         return (self.tier, -(self.end - self.start), cue, self.start)
 
 
+DEFAULT_SCORES = {"quantities": 0.9, "ruler": 0.9, "dateline": 0.85, "ner": 0.7, "propagated": 0.6, "default": 0.5}
+
+
+@Language.factory(
+    "span_resolver",
+    default_config={
+        "spans_key": SPANS_KEY,
+        "sources": ["quantities", "ruler", "dateline"],
+        "ner_labels": NER_NAME_MAP,
+        "furniture_key": "furniture",
+        "scores": DEFAULT_SCORES,
+        "tidy": True,
+        "propagate": True,
+    },
+)
 class SpanResolver:
-    """Choose non-overlapping ACTOR/LOCATION/QUANTITY spans from all candidates."""
+    """The component that chooses non-overlapping ACTOR/LOCATION/QUANTITY spans from all candidates.
+
+    It writes them to doc.spans[spans_key]. `sources` are span keys read as
+    candidates, highest tier first; the pretrained model's entities (mapped
+    by `ner_labels`) come after them. With `tidy` and `propagate` off and no
+    sources it is the bare label map. Registered as the spaCy factory itself:
+    its keyword arguments are the config spaCy validates.
+    """
 
     def __init__(
         self,
@@ -358,49 +380,3 @@ class SpanResolver:
         attrs = {"sources": [c.source for c in chosen], "scores": [self.score(c.source) for c in chosen]}
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, attrs=attrs, spans=spans)
         return doc
-
-
-DEFAULT_SCORES = {"quantities": 0.9, "ruler": 0.9, "dateline": 0.85, "ner": 0.7, "propagated": 0.6, "default": 0.5}
-
-
-@Language.factory(
-    "span_resolver",
-    default_config={
-        "spans_key": SPANS_KEY,
-        "sources": ["quantities", "ruler", "dateline"],
-        "ner_labels": NER_NAME_MAP,
-        "furniture_key": "furniture",
-        "scores": DEFAULT_SCORES,
-        "tidy": True,
-        "propagate": True,
-    },
-)
-def make_span_resolver(
-    nlp: Language,
-    name: str,
-    *,
-    spans_key: str,
-    sources: list[str],
-    ner_labels: dict[str, str],
-    furniture_key: str,
-    scores: dict[str, float],
-    tidy: bool,
-    propagate: bool,
-) -> SpanResolver:
-    """Build the component that writes the extractor's spans to doc.spans[spans_key].
-
-    `sources` are span keys read as candidates, highest tier first; the
-    pretrained model's entities (mapped by `ner_labels`) come after them.
-    With `tidy` and `propagate` off and no sources it is the bare label map.
-    """
-    return SpanResolver(
-        nlp,
-        name,
-        spans_key=spans_key,
-        sources=sources,
-        ner_labels=ner_labels,
-        furniture_key=furniture_key,
-        scores=scores,
-        tidy=tidy,
-        propagate=propagate,
-    )

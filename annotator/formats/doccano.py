@@ -24,34 +24,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from . import jsonio
+from . import jsonio, reading
 from .reading import Given, SpanReader
 from .records import ANNOTATED, EMPTY, UNANNOTATED, FormatError, Record
-from .units import CODEPOINT, UTF16, Units
+from .units import UTF16, in_unit
 
 KIND = "text"
 SUFFIX = ".jsonl"
 MEDIA_TYPE = "application/jsonl"
 HAS_SPANS = True
-LOAD_OPTIONS = ("offsets", "overlaps", "labels", "stats")
+LOAD_OPTIONS = reading.LOAD_OPTIONS
 DUMP_OPTIONS = ("offsets",)
 EDITOR_OFFSETS = UTF16  # the unit doccano's editor writes and reads
 
 _KNOWN = {"id", "text", "data", "label", "labels", "entities", "relations", "Comments", "comments", "meta"}
 
 
-def load(
-    lines: Iterable[str],
-    name: str = "",
-    on_error=None,
-    layer: str = "gold",
-    offsets: str | None = None,
-    overlaps: str | None = None,
-    labels: set[str] | None = None,
-    stats=None,
-) -> Iterator[Record]:
-    reader = SpanReader(offsets=offsets, default=EDITOR_OFFSETS, overlaps=overlaps, labels=labels, on_error=on_error, stats=stats)
-    return jsonio.records(lines, lambda value, line: [_record(value, line, name, reader)], on_error)
+def _converter(name: str, layer: str, reader: SpanReader):
+    return lambda value, line: [_record(value, line, name, reader)]
+
+
+load = reading.span_loader(EDITOR_OFFSETS, _converter)
 
 
 def _record(value, line: int, name: str, reader: SpanReader) -> Record:
@@ -101,18 +94,7 @@ def dump(records: Iterable[Record], report=None, layer: str = "gold", shape: str
     """
     unit = offsets or EDITOR_OFFSETS
     for record in records:
-        spans = []
-        text = record.text
-        units = None if unit == CODEPOINT or (text.isascii() and "\r\n" not in text) else Units(text)
-        for span in sorted(record.spans, key=lambda s: (s.start, s.end)):
-            start, end = span.start, span.end
-            if units is not None:
-                start, end = units.to_unit(unit, start), units.to_unit(unit, end)
-            if start is None or end is None:
-                if report:
-                    report(record, span, f"an edge falls inside a grapheme cluster, which offsets in {unit} cannot hold")
-                continue
-            spans.append((start, end, span.label))
+        spans = [(start, end, span.label) for _, span, start, end in in_unit(record, unit, report)]
         line = {"id": record.id, "text": record.text}
         if shape == "entities":
             line["entities"] = [

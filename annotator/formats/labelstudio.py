@@ -33,17 +33,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from . import jsonio
+from . import jsonio, reading
 from .reading import Given, SpanReader
 from .records import ANNOTATED, EMPTY, UNANNOTATED, FormatError, Record, Span
-from .units import CODEPOINT, Units
+from .units import CODEPOINT, in_unit
 
 KIND = "text"
 SUFFIX = ".json"
 MEDIA_TYPE = "application/json"
 HAS_SPANS = True
 # What load() and dump() take beyond the common arguments (services.imports and exports pass them on).
-LOAD_OPTIONS = ("offsets", "overlaps", "labels", "stats")
+LOAD_OPTIONS = reading.LOAD_OPTIONS
 DUMP_OPTIONS = ("offsets",)
 EDITOR_OFFSETS = CODEPOINT  # the unit Label Studio's editor writes and reads
 
@@ -57,19 +57,7 @@ QUICK_EXPORT = (
 _MIN_KEYS = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement", "history", "was_cancelled"}
 
 
-def load(
-    lines: Iterable[str],
-    name: str = "",
-    on_error=None,
-    layer: str = "gold",
-    offsets: str | None = None,
-    overlaps: str | None = None,
-    labels: set[str] | None = None,
-    stats=None,
-) -> Iterator[Record]:
-    reader = SpanReader(
-        offsets=offsets, default=EDITOR_OFFSETS, overlaps=overlaps, labels=labels, on_error=on_error, stats=stats, trim=True
-    )
+def _converter(name: str, layer: str, reader: SpanReader):
     previous = [None]  # the last JSON_MIN task id: the task's later (older) annotations are skipped
 
     def convert(value, line: int) -> list[Record]:
@@ -79,7 +67,10 @@ def load(
         previous[0] = None
         return _task(task, line, name, layer, reader)
 
-    return jsonio.records(lines, convert, on_error)
+    return convert
+
+
+load = reading.span_loader(EDITOR_OFFSETS, _converter, trim=True)
 
 
 def _task(task: dict, line: int, name: str, layer: str, reader: SpanReader) -> list[Record]:
@@ -239,17 +230,7 @@ def _tasks(records: Iterable[Record], layer: str, unit: str, report) -> Iterator
         if task is None:
             key = (record.id, record.text)
             task = {"data": {"text": record.text, "id": record.id}, "meta": _meta(record, layer), "annotations": [], "predictions": []}
-        units = Units(record.text) if unit != CODEPOINT else None
-        results = []
-        for n, span in enumerate(sorted(record.spans, key=lambda s: (s.start, s.end))):
-            start, end = span.start, span.end
-            if units is not None:
-                start, end = units.to_unit(unit, start), units.to_unit(unit, end)
-                if start is None or end is None:
-                    if report:
-                        report(record, span, f"an edge falls inside a grapheme cluster, which offsets in {unit} cannot hold")
-                    continue
-            results.append(_result(record, span, n, layer, start, end))
+        results = [_result(record, span, n, layer, start, end) for n, span, start, end in in_unit(record, unit, report)]
         if layer == "model":
             prediction = {"model_version": str(record.meta.get("model") or "imported"), "result": results}
             scores = [s.score for s in record.spans if s.score is not None]

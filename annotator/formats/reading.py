@@ -22,14 +22,19 @@ what was decided for the import's report.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from . import jsonio
 from . import overlaps as overlap_policies
-from .records import FormatError, Span
+from .records import FormatError, Record, Span
 from .units import CODEPOINT, UNIT_NAMES, UNITS, Units
 
 AGREE = "any"  # a document whose text every unit counts alike
 
+
+# What the load() of a format whose spans go through a SpanReader takes beyond the common arguments.
+LOAD_OPTIONS = ("offsets", "overlaps", "labels", "stats")
 
 class SpanError(FormatError):
     """A problem with one span: with --skip-invalid the span is left out and its document kept."""
@@ -268,3 +273,33 @@ def _count(n: int, noun: str) -> str:
 def _covers(units: Units, unit: str, g: Given, matches) -> bool:
     begin, finish = units.from_unit(unit, g.start), units.from_unit(unit, g.end)
     return begin is not None and finish is not None and matches(units.text[begin:finish], g.text)
+
+
+def span_loader(editor_offsets: str, converter: Callable, *, trim: bool = False) -> Callable[..., Iterator[Record]]:
+    """The load() of a JSON format whose spans go through a SpanReader (doccano, Label Studio).
+
+    One signature and one reader for such formats: the returned load(lines,
+    name, on_error, layer, **LOAD_OPTIONS) builds the reader (offsets counted
+    in `editor_offsets` unless the call names a unit; `trim` for editors that
+    add white space around a region) and reads the JSON values of `lines`
+    with `converter(name, layer, reader)`, which returns the function that
+    turns one value at a line into records (a fresh one per call, so it may
+    keep state across the lines of one file).
+    """
+
+    def load(
+        lines: Iterable[str],
+        name: str = "",
+        on_error=None,
+        layer: str = "gold",
+        offsets: str | None = None,
+        overlaps: str | None = None,
+        labels: set[str] | None = None,
+        stats: ReadStats | None = None,
+    ) -> Iterator[Record]:
+        reader = SpanReader(
+            offsets=offsets, default=editor_offsets, overlaps=overlaps, labels=labels, on_error=on_error, stats=stats, trim=trim
+        )
+        return jsonio.records(lines, converter(name, layer, reader), on_error)
+
+    return load

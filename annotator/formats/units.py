@@ -13,8 +13,11 @@ is the right one.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
 
 import regex
+
+from .records import Record, Span
 
 # The units offsets may come in (import_docs/export --offsets), and their names for people.
 CODEPOINT, UTF16, GRAPHEME = "codepoint", "utf16", "grapheme"
@@ -124,6 +127,29 @@ class Units:
             else:
                 self._agree = _ASTRAL.search(text) is None and len(self.graphemes()) == len(text) + 1
         return self._agree
+
+
+def in_unit(record: Record, unit: str, report=None) -> Iterator[tuple[int, Span, int, int]]:
+    """The spans of `record` for a file whose offsets count in `unit`: (n, span, start, end), by offset.
+
+    `n` is the span's place in offset order (an exported region's id uses
+    it). A span `unit` cannot hold (an edge inside a grapheme cluster) is
+    told to `report(record, span, message)` and left out. The one writer's
+    conversion for the formats that write offsets in another unit (doccano,
+    Label Studio); ASCII text without CRLF counts alike in every unit and is
+    not converted.
+    """
+    text = record.text
+    units = None if unit == CODEPOINT or (text.isascii() and "\r\n" not in text) else Units(text)
+    for n, span in enumerate(sorted(record.spans, key=lambda s: (s.start, s.end))):
+        start, end = span.start, span.end
+        if units is not None:
+            start, end = units.to_unit(unit, start), units.to_unit(unit, end)
+        if start is None or end is None:
+            if report:
+                report(record, span, f"an edge falls inside a grapheme cluster, which offsets in {unit} cannot hold")
+            continue
+        yield n, span, start, end
 
 
 def _position(table: list[int], offset: int) -> int | None:

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from ..formats import EXPORT_FORMATS, FORMATS
 from ..models import ExtractorVersion, TaskRun
+from ..roles import Layer
 from ..selectors import documents as doclist
 from ..services import exports, gold
 from . import chunks, runs
 from .runs import RunRefused
 
-LAYERS = ("gold", "model", "annotations")
+LAYERS = tuple(Layer.values)
 
 
 def export_params(fmt: str, layer: str, model: str | None, annotator: str | None, as_of: str | None) -> dict:

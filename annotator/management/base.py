@@ -1,4 +1,4 @@
-"""What every project command shares: the --project option and a progress line."""
+"""What every project command shares: the --project option, the layer options and a progress line."""
 
 import sys
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from annotator import services
+from annotator.roles import Layer
 
 
 class ProjectCommand(BaseCommand):
@@ -17,6 +18,17 @@ class ProjectCommand(BaseCommand):
             default=settings.DEFAULT_PROJECT_SLUG,
             help="Project slug (default: %(default)s); a new slug creates a project with the default labels.",
         )
+
+    def add_layer_arguments(self, parser, *, model_help: str, annotator_help: str):
+        """--layer (gold, model or annotations) and the two options that narrow it, --model and --annotator.
+
+        The commands that move a layer in or out (import_docs, export) take
+        them alike; each says in its own words what --model and --annotator
+        mean for it.
+        """
+        parser.add_argument("--layer", default=Layer.GOLD.value, choices=Layer.values)
+        parser.add_argument("--model", help=model_help)
+        parser.add_argument("--annotator", help=annotator_help)
 
     def project(self, options):
         return services.ensure_project(options["project"])

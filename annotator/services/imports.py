@@ -23,7 +23,7 @@ from django.utils import timezone
 from ..db.bulk import DocumentRows, roomy_cache
 from ..formats import FORMATS, FormatError, Record
 from ..formats.reading import ReadStats, SpanError
-from ..formats.records import check_spans
+from ..formats.records import ANNOTATED, EMPTY, check_spans
 from ..models import (
     Annotation,
     AnnotationSpan,
@@ -33,14 +33,14 @@ from ..models import (
     Project,
     content_hash,
 )
-from ..formats.records import ANNOTATED, EMPTY
+from ..roles import Layer
 from . import gold as gold_store
 from .prediction import store_predictions
 from .reading import Meter, iter_records, located, max_import_bytes, read_error, resolve_format
 
 Origin = AnnotationSpan.Origin
 Action = EditEvent.Action
-LAYERS = ("gold", "model", "annotations")
+LAYERS = tuple(Layer.values)
 Progress = Callable[[int, int], None] | None
 
 
@@ -239,18 +239,6 @@ def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _checked(records: Iterable[Record], labels: set[str], on_error) -> Iterator[Record]:
-    for record in records:
-        try:
-            check_spans(record, labels)
-        except FormatError as error:
-            if on_error is None:
-                raise
-            on_error(error)
-            continue
-        yield record
 
 
 def import_records(

@@ -33,10 +33,6 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path(settings.VAR_DIR) / "models"
 
 
-def is_trained(version: str | None) -> bool:
-    return bool(version) and StoredPipeline.objects.filter(extractor__version=version).exists()
-
-
 def load_trained(version: str):
     """The trained version `version` as an Extractor, from the database's bytes; None if no such stored version."""
     stored = (

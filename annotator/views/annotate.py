@@ -15,10 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import offsets, selectors, services
 from ..models import Annotation
-from ..selectors import documents as doclist
 from ..roles import OVERSEERS
 from .access import project_page
-from .editor import edit, go_to, render_annotation
+from .editor import document_context, edit, go_to, render_annotation
 
 NOTHING_LEFT = "Nothing left for you to annotate in this project. Thank you!"
 
@@ -45,12 +44,8 @@ def annotate(request, pk, *, project, role):
     annotation = selectors.own_annotation(document, request.user)
     if annotation is not None:
         return render_annotation(request, annotation)
-    position, total = doclist.neighbours(document)
     context = {
-        "project": project,
-        "document": document,
-        "position": position,
-        "total": total,
+        **document_context(project, document),
         "can_start": services.has_open_slot(document),
         "has_gold": document.gold_at is not None,
         "overseer": role in OVERSEERS,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import offsets, selectors, services
+from .. import offsets, selectors
 from ..errors import BadInput
 from ..models import Annotation
 from ..selectors import documents as doclist
@@ -23,23 +23,25 @@ from ..selectors.review import GOLD, review_state
 from .conflicts import conflict_rows, quoted
 
 
+def document_context(project, document) -> dict:
+    """What every page of one document shows in its header: the project, the document, its place in the list."""
+    position, total = doclist.neighbours(document)
+    return {"project": project, "document": document, "position": position, "total": total}
+
+
 def annotation_context(annotation: Annotation, selected=None) -> dict:
     """What the `annotation` partial needs, for an annotator's or a reviewer's copy."""
     document = annotation.document
     spans = selectors.annotation_spans(annotation)
     for span in spans:
         span.covered = document.text[span.start : span.end]
-    position, total = doclist.neighbours(document)
     return {
-        "project": document.project,
-        "document": document,
+        **document_context(document.project, document),
         "annotation": annotation,
         "labels": selectors.labels_of(document.project),
         "segments": offsets.segments(document.text, spans),
         "spans": spans,
         "selected": selected,
-        "position": position,
-        "total": total,
     }
 
 

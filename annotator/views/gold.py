@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import offsets, selectors
 from ..roles import OVERSEERS
-from ..selectors import documents as doclist
 from ..services import gold
 from .access import project_page
 from .conflicts import Shown
+from .editor import document_context
 
 
 def _number(value) -> int | None:
@@ -47,12 +47,8 @@ def gold_page(request, pk, *, project, role):
         return {"label": item.label, "text": text[item.start : item.end], "start": item.start, "end": item.end,
                 "color": colors.get(item.label, "#888888")}
 
-    position, total = doclist.neighbours(document)
     context = {
-        "project": project,
-        "document": document,
-        "position": position,
-        "total": total,
+        **document_context(project, document),
         "has_gold": document.gold_at is not None,
         "segments": offsets.segments(text, [Shown(i, colors) for i in items]),
         "span_count": len(items),

@@ -16,9 +16,11 @@ class Command(ProjectCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--format", default="jsonl", choices=EXPORT_FORMATS)
-        parser.add_argument("--layer", default="gold", choices=["gold", "model", "annotations"])
-        parser.add_argument("--model", help="Extractor version (--layer model; default the latest).")
-        parser.add_argument("--annotator", help="Only this user's annotations (--layer annotations).")
+        self.add_layer_arguments(
+            parser,
+            model_help="Extractor version (--layer model; default the latest).",
+            annotator_help="Only this user's annotations (--layer annotations).",
+        )
         parser.add_argument(
             "--output",
             required=True,

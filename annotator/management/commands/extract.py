@@ -1,10 +1,12 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from annotator import extraction
 from annotator.formats import FormatError, jsonl
+from annotator.services.training import load_trained
 
 
 class Command(BaseCommand):
@@ -22,8 +24,6 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=16)
 
     def handle(self, *args, **options):
-        from django.conf import settings
-
         extractor = self.trained(options["model"]) or extraction.load_extractor(options["model"] or settings.EXTRACTOR_MODEL)
         for warning in extractor.warnings:
             self.stderr.write(self.style.WARNING(warning))
@@ -48,8 +48,6 @@ class Command(BaseCommand):
         """A trained version named `model`, read from the database; None for a pipeline name or path (no database)."""
         if not model or Path(model).exists() or not model.startswith("trained-"):
             return None
-        from annotator.services.training import load_trained
-
         extractor = load_trained(model)
         if extractor is None:
             raise CommandError(f"no trained version {model!r} in the database")

@@ -19,12 +19,11 @@ class Command(ProjectCommand):
         super().add_arguments(parser)
         parser.add_argument("paths", nargs="+", metavar="PATH", help="Files (brat: a folder, a .zip or an .ann file).")
         parser.add_argument("--format", default="auto", choices=["auto", *IMPORT_FORMATS])
-        parser.add_argument("--layer", default="gold", choices=["gold", "model", "annotations"])
-        parser.add_argument(
-            "--model",
-            help="Model version for predictions that name none (--layer model); Label Studio's model_version wins.",
+        self.add_layer_arguments(
+            parser,
+            model_help="Model version for predictions that name none (--layer model); Label Studio's model_version wins.",
+            annotator_help="Username whose annotation the spans become (--layer annotations).",
         )
-        parser.add_argument("--annotator", help="Username whose annotation the spans become (--layer annotations).")
         parser.add_argument("--predict", action="store_true", help="Run the extractor on the imported documents.")
         parser.add_argument(
             "--skip-invalid",
