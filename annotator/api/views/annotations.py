@@ -67,9 +67,11 @@ class AnnotationDetail(APIView):
         annotations = Annotation.objects.filter(pk=aid, document__project=self.project)
         if not self.overseer:
             annotations = annotations.filter(annotator=request.user)
-        if not annotations.exists():
-            raise Http404("No such annotation.")
-        return Response(self.get_serializer(annotation_detail(aid)).data)
+        try:
+            annotation = annotation_detail(aid, annotations)
+        except Annotation.DoesNotExist:
+            raise Http404("No such annotation.") from None
+        return Response(self.get_serializer(annotation).data)
 
 
 class _Edit(APIView):
@@ -90,18 +92,26 @@ class _Edit(APIView):
             if sent is not None and current is not None and current != sent:
                 raise services.StaleEdit(current) from None
             raise
-        annotation.refresh_from_db(fields=["version", "status"])
+        if self.reread:
+            annotation.refresh_from_db(fields=["version", "status"])
         return annotation, result
 
-    def label_id(self, name: str | None):
-        """The label named `name` (or with that id) in the project; None passes through."""
+    #: Read the annotation's version and status again after the action. A span edit's service bumps
+    #: this very instance (its version and status are fresh) or changes nothing: no read needed.
+    reread = True
+
+    def label(self, name: str | None) -> Label | None:
+        """The label named `name` (or with that id) in the project; None passes through.
+
+        The Label itself goes to the service, which then need not look it up again.
+        """
         if name in (None, ""):
             return None
         by_id = str(name).isdigit() and int(name) <= s.MAX_INT
         label = Label.objects.filter(project=self.project).filter(Q(name=name) | Q(pk=int(name)) if by_id else Q(name=name)).first()
         if label is None:
             raise services.EditRefused(f"Unknown label {name!r} for this project.")
-        return label.pk
+        return label
 
 
 def _sent_version(request) -> int | None:
@@ -138,6 +148,7 @@ def _status(annotation) -> Response:
 
 
 class SpanList(_Edit):
+    reread = False
     @extend_schema(
         parameters=[ANNOTATION_ID],
         request=s.SpanAddSerializer,
@@ -155,7 +166,7 @@ class SpanList(_Edit):
                 version=data["version"],
                 start=data["start"],
                 end=data["end"],
-                label_id=self.label_id(data["label"]),
+                label_id=self.label(data["label"]),
                 elapsed=data["elapsed"],
             )
 
@@ -163,6 +174,7 @@ class SpanList(_Edit):
 
 
 class SpanDetail(_Edit):
+    reread = False
     @extend_schema(
         parameters=[ANNOTATION_ID],
         request=s.SpanChangeSerializer,
@@ -179,7 +191,7 @@ class SpanDetail(_Edit):
                 request.user,
                 version=data["version"],
                 span_id=span_id,
-                label_id=self.label_id(data.get("label")),
+                label_id=self.label(data.get("label")),
                 start=data.get("start"),
                 end=data.get("end"),
                 elapsed=data["elapsed"],
