@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from ... import selectors, services
-from ...selectors.documents import with_states
+from ...selectors.documents import search, with_states
 from ...jobs import start
 from ...models import Annotation, Document
 from .. import serializers as s
@@ -49,7 +49,7 @@ class DocumentList(APIView):
             documents = documents.filter(~Exists(mine)) if own == "new" else documents.filter(my_status=own)
         query = wanted.get("q")
         if query:
-            documents = documents.filter(Q(text__icontains=query) | Q(title__icontains=query) | Q(external_id__icontains=query))
+            documents = search(documents, query)  # the document list's full-text search (FTS5 / tsvector)
         return documents
 
     @extend_schema(parameters=[DocumentFilter], responses={200: s.DocumentSerializer(many=True)})
