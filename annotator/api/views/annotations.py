@@ -24,6 +24,16 @@ from .common import ANNOTATION_ID, REFUSED, STALE, annotation_detail, valid
 EDIT_RESPONSES = {409: STALE, 422: REFUSED}
 
 
+def edit_schema(request, answer, description: str, *, code: int = 200, parameters=()):
+    """The schema of an edit of an annotation: its id in the path, `request` in, `answer` (or 409, 422) out."""
+    return extend_schema(
+        parameters=[ANNOTATION_ID, *parameters],
+        request=request,
+        responses={code: answer, **EDIT_RESPONSES},
+        description=description,
+    )
+
+
 class AnnotationList(APIView):
     """Annotations in the project: your own (annotators), everyone's (managers and reviewers)."""
 
@@ -96,6 +106,12 @@ class _Edit(APIView):
             annotation.refresh_from_db(fields=["version", "status"])
         return annotation, result
 
+    def step(self, request, aid, body, service) -> Response:
+        """A step that changes the annotation's status (submit, reopen): `service(annotation, user, data)`."""
+        data = valid(body, request.data)
+        annotation, _ = self.edit(request, aid, lambda a: service(a, request.user, data))
+        return _status(annotation)
+
     #: Read the annotation's version and status again after the action. A span edit's service bumps
     #: this very instance (its version and status are fresh) or changes nothing: no read needed.
     reread = True
@@ -149,11 +165,8 @@ def _status(annotation) -> Response:
 
 class SpanList(_Edit):
     reread = False
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.SpanAddSerializer,
-        responses={201: s.SpanEditResultSerializer, **EDIT_RESPONSES},
-        description="Add a span to your annotation; it snaps to whole tokens.",
+    @edit_schema(
+        s.SpanAddSerializer, s.SpanEditResultSerializer, "Add a span to your annotation; it snaps to whole tokens.", code=201
     )
     def post(self, request, slug, aid):
         data = valid(s.SpanAddSerializer, request.data)
@@ -175,11 +188,8 @@ class SpanList(_Edit):
 
 class SpanDetail(_Edit):
     reread = False
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.SpanChangeSerializer,
-        responses={200: s.SpanEditResultSerializer, **EDIT_RESPONSES},
-        description="Change a span's label and/or extent (new offsets snap to tokens).",
+    @edit_schema(
+        s.SpanChangeSerializer, s.SpanEditResultSerializer, "Change a span's label and/or extent (new offsets snap to tokens)."
     )
     def patch(self, request, slug, aid, span_id):
         data = valid(s.SpanChangeSerializer, request.data)
@@ -199,14 +209,11 @@ class SpanDetail(_Edit):
 
         return _edited(*self.edit(request, aid, action))
 
-    @extend_schema(
-        parameters=[
-            ANNOTATION_ID,
-            OpenApiParameter("version", int, required=True, description="The annotation version the deletion is based on."),
-        ],
-        request=None,
-        responses={200: s.SpanEditResultSerializer, **EDIT_RESPONSES},
-        description="Delete a span; the version goes in the query string (?version=N).",
+    @edit_schema(
+        None,
+        s.SpanEditResultSerializer,
+        "Delete a span; the version goes in the query string (?version=N).",
+        parameters=[OpenApiParameter("version", int, required=True, description="The annotation version the deletion is based on.")],
     )
     def delete(self, request, slug, aid, span_id):
         body = request.data if isinstance(request.data, dict) else {}
@@ -217,45 +224,37 @@ class SpanDetail(_Edit):
         return _edited(annotation)
 
 
+def _submit(annotation, user, data: dict) -> None:
+    if annotation.kind == Annotation.Kind.REVIEW:
+        services.accept(annotation, user, version=data["version"], elapsed=data["elapsed"], confirm=data["confirm"])
+    else:
+        services.submit(annotation, user, version=data["version"], elapsed=data["elapsed"])
+
+
+def _reopen(annotation, user, data: dict) -> None:
+    services.reopen(annotation, user, version=data["version"], elapsed=data["elapsed"])
+
+
 class Submit(_Edit):
     serializer_class = s.StatusResultSerializer
 
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.SubmitSerializer,
-        responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
-        description=(
-            "Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled; "
-            "`confirm` when that removes or relabels gold spans)."
-        ),
+    @edit_schema(
+        s.SubmitSerializer,
+        s.StatusResultSerializer,
+        "Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled; "
+        "`confirm` when that removes or relabels gold spans).",
     )
     def post(self, request, slug, aid):
-        data = valid(s.SubmitSerializer, request.data)
-
-        def action(annotation):
-            if annotation.kind == Annotation.Kind.REVIEW:
-                services.accept(
-                    annotation, request.user, version=data["version"], elapsed=data["elapsed"], confirm=data["confirm"]
-                )
-            else:
-                services.submit(annotation, request.user, version=data["version"], elapsed=data["elapsed"])
-
-        annotation, _ = self.edit(request, aid, action)
-        return _status(annotation)
+        return self.step(request, aid, s.SubmitSerializer, _submit)
 
 
 class Reopen(_Edit):
     serializer_class = s.StatusResultSerializer
 
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.VersionSerializer,
-        responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
-        description="Take your submitted annotation back to draft to change it (it leaves the review queue until submitted again).",
+    @edit_schema(
+        s.VersionSerializer,
+        s.StatusResultSerializer,
+        "Take your submitted annotation back to draft to change it (it leaves the review queue until submitted again).",
     )
     def post(self, request, slug, aid):
-        data = valid(s.VersionSerializer, request.data)
-        annotation, _ = self.edit(
-            request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"])
-        )
-        return _status(annotation)
+        return self.step(request, aid, s.VersionSerializer, _reopen)

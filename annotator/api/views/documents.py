@@ -16,7 +16,7 @@ from .. import serializers as s
 from ..permissions import MANAGER, APIView
 from ..filters import DocumentFilter, filters
 from .common import annotation_detail
-from .push import push_documents
+from .push import push_documents, push_schema
 
 
 class DocumentList(APIView):
@@ -57,15 +57,12 @@ class DocumentList(APIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(
-        request=s.DocumentsPushSerializer,
-        responses={201: s.PushResultSerializer},
-        description=(
-            "Store documents (a text already in the project is not stored twice) and, in the same request, the "
-            "spans given into one layer: gold (default), model (predictions under `model`; a document that has "
-            "that model's predictions keeps them) or annotations (the submitted annotations of `annotator`). "
-            "With predict, a background prediction run starts afterwards (see `task`)."
-        ),
+    @push_schema(
+        s.DocumentsPushSerializer,
+        "Store documents (a text already in the project is not stored twice) and, in the same request, the "
+        "spans given into one layer: gold (default), model (predictions under `model`; a document that has "
+        "that model's predictions keeps them) or annotations (the submitted annotations of `annotator`). "
+        "With predict, a background prediction run starts afterwards (see `task`).",
     )
     def post(self, request, slug):
         total, data = push_documents(self, request)

@@ -13,7 +13,7 @@ from ...services import gold
 from .. import serializers as s
 from ..permissions import MANAGER, OVERSEERS, APIView
 from ..filters import GoldFilter, PredictionFilter, filters
-from .push import push_predictions
+from .push import push_predictions, push_schema
 
 
 class _Records(APIView):
@@ -108,14 +108,11 @@ class PredictionList(_Records):
             )
         return self.records(page, spans, {"model": version.version})
 
-    @extend_schema(
-        request=s.PredictionsPushSerializer,
-        responses={201: s.PushResultSerializer},
-        description=(
-            "Store an external model's spans under `model`. Documents are named by id here or by text (a new "
-            "text becomes a document). Predictions are never edited: a document that already has predictions "
-            "of that model keeps them (see `skipped`)."
-        ),
+    @push_schema(
+        s.PredictionsPushSerializer,
+        "Store an external model's spans under `model`. Documents are named by id here or by text (a new "
+        "text becomes a document). Predictions are never edited: a document that already has predictions "
+        "of that model keeps them (see `skipped`).",
     )
     def post(self, request, slug):
         return push_predictions(self, request)

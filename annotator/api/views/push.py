@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
@@ -23,6 +24,11 @@ from .. import serializers as s
 from .common import valid
 
 RESULT_KEYS = ("documents_created", "documents_existing", "spans", "skipped")
+
+
+def push_schema(request, description: str):
+    """The schema of a push: `request` in, the counts (PushResultSerializer) out with 201."""
+    return extend_schema(request=request, responses={201: s.PushResultSerializer}, description=description)
 
 
 def push_documents(view, request) -> tuple[dict, dict]:
