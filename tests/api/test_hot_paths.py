@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from annotator import services
 from annotator.models import AnnotationSpan, Label
 
 from ..conftest import make_document
@@ -31,8 +32,6 @@ def queries(send) -> tuple[int, object]:
 
 
 def more_documents(project, count, start):
-    from annotator import services
-
     for i in range(start, start + count):
         make_document(project, text=TEXT.format(i=i), order=i)
     services.predict_documents(project)
