@@ -29,7 +29,9 @@ class DocumentStateField(serializers.ChoiceField):
 class DocumentFilter(serializers.Serializer):
     state = DocumentStateField(required=False, help_text="Managers and reviewers: documents in this state only.")
     status = serializers.ChoiceField(choices=OWN_STATUSES, required=False, help_text="Your own annotation's status.")
-    q = Text(max_length=200, required=False, allow_blank=True, help_text="Text to look for in the document's text, title or id.")
+    q = Text(max_length=200, required=False, allow_blank=True, help_text=(
+        "Words the document's title and text hold, every one, accents or not (the document list's full-text search)."
+    ))
 
     def validate_state(self, value):
         if value and not self.context.get("overseer"):

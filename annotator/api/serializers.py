@@ -402,12 +402,24 @@ class ScoresField(serializers.DictField):
     """The `evaluate --json` object."""
 
 
-class EvaluationSerializer(serializers.Serializer):
+class FreshnessSerializer(serializers.Serializer):
+    """Where a score's numbers come from and how old they are (a GET never computes a large project's)."""
+
+    source = serializers.ChoiceField(
+        choices=["live", "snapshot", "none"],
+        help_text="live: computed in this request (a small project); snapshot: stored by a background run; none: not computed yet.",
+    )
+    computed_at = serializers.DateTimeField(allow_null=True)
+    age_seconds = serializers.FloatField(allow_null=True)
+    stale = serializers.BooleanField(help_text="The project changed since: POST to compute them again in the background.")
+
+
+class EvaluationSerializer(FreshnessSerializer):
     extractor = serializers.CharField()
     evaluation_run = serializers.IntegerField(allow_null=True)
     gold_documents = serializers.IntegerField()
-    predicted_documents = serializers.IntegerField()
-    documents = serializers.IntegerField()
+    predicted_documents = serializers.IntegerField(allow_null=True)
+    documents = serializers.IntegerField(allow_null=True)
     schemes = ScoresField(help_text="strict, exact, partial, type, unlabelled: micro, macro, per_label.")
     results = ScoresField(help_text="Everything `evaluate --json` prints (confusion, kinds, spans…).")
 
@@ -433,8 +445,9 @@ class AgreementDocumentSerializer(serializers.Serializer):
     cohen_kappa = serializers.FloatField(allow_null=True)
 
 
-class AgreementSerializer(serializers.Serializer):
-    """What `manage.py agreement --json` prints, over the submitted annotations."""
+class AgreementSerializer(FreshnessSerializer):
+    """What `manage.py agreement --json` prints, over the submitted annotations; `documents` holds the
+    lowest-agreement ones (at most selectors.dashboards.LOWEST) of `documents_scored`."""
 
     pairs = AgreementPairSerializer(many=True)
     overall = AgreementEntrySerializer()
@@ -442,3 +455,4 @@ class AgreementSerializer(serializers.Serializer):
     fleiss_kappa = serializers.FloatField(allow_null=True)
     per_label = ScoresField()
     documents = AgreementDocumentSerializer(many=True)
+    documents_scored = serializers.IntegerField(help_text="Documents with two or more submitted annotations.")

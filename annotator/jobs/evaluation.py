@@ -1,4 +1,7 @@
-"""Evaluation runs: score an extractor version against the project's gold; the scores are the run's result."""
+"""Evaluation runs: score an extractor version against the project's gold; the scores are the run's result.
+
+A run with params `only: agreement` computes the agreement snapshot alone (a project may have no predictions).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ def evaluate_run(run_id: int) -> dict:
     if taken is None:
         return {"skipped": True}
     run, chunk = taken
+    if run.params.get("only") == "agreement":
+        return _agreement(run, chunk)
     name = run.params.get("model")
     extractor = scoring.version_named(name, run.project) if name else selectors.latest_extractor(run.project)
     if extractor is None:
@@ -26,3 +31,17 @@ def evaluate_run(run_id: int) -> dict:
     if chunks.close(chunk):
         runs.finish(run_id, result=result, done=documents, total=documents)
     return {"evaluation_run": result["evaluation_run"]}
+
+
+def _agreement(run, chunk) -> dict:
+    """Compute the agreement and the spans per label again and store their snapshots (start.start_agreement)."""
+    try:
+        snapshot = scores.refresh_agreement(run.project)
+        scores.refresh_labels(run.project)
+    except Exception as error:
+        return chunks.fail_step(run, chunk, f"{type(error).__name__}: {error}")
+    documents = snapshot.documents
+    result = {"agreement": True, "documents_scored": documents, "computed_at": snapshot.computed_at.isoformat()}
+    if chunks.close(chunk):
+        runs.finish(run.pk, result=result, done=documents, total=documents)
+    return {"documents_scored": documents}

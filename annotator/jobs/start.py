@@ -63,6 +63,12 @@ def start_evaluation(project: Project, user=None, *, model: str | None = None) -
     return tasks.begin(runs.create(project, user, Kind.EVALUATE, {"model": model}))
 
 
+def start_agreement(project: Project, user=None) -> TaskRun:
+    """Start computing the agreement (and the spans per label) again: an evaluation run that scores no extractor
+    and stores the snapshots the pages and the API read (jobs.evaluation)."""
+    return tasks.begin(runs.create(project, user, Kind.EVALUATE, {"model": None, "only": "agreement"}))
+
+
 def start_import(project: Project, user, upload, **options) -> TaskRun:
     """Store an uploaded file and start importing it; `options` are import_params' (those of `import_docs`).
 

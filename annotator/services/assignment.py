@@ -31,10 +31,13 @@ def shuffle_key(seed: int, digest: str) -> int:
 
 
 def reshuffle(project: Project) -> None:
-    """Recompute the random work order after the seed changed."""
-    documents = list(project.documents.only("id", "content_hash"))
-    for document in documents:
-        document.shuffle_key = shuffle_key(project.random_seed, document.content_hash)
+    """Recompute the random work order after the seed changed.
+
+    Plain rows, not model instances: instances from the project's related
+    manager each read their deferred project_id (one query a document).
+    """
+    rows = project.documents.values_list("id", "content_hash")
+    documents = [Document(pk=pk, shuffle_key=shuffle_key(project.random_seed, digest)) for pk, digest in rows]
     Document.objects.bulk_update(documents, ["shuffle_key"], batch_size=1000)
 
 

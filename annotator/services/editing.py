@@ -72,14 +72,26 @@ def start_annotation(document: Document, user) -> Annotation:
 
 
 def _label(annotation: Annotation, label_id) -> Label:
+    """The project's label `label_id`: an id, or a Label the caller already looked up (the API resolves
+    names), which is taken as it is when it belongs to the project: no second query for it."""
+    project_id = annotation.document.project_id
+    if isinstance(label_id, Label):
+        if label_id.project_id == project_id:
+            return label_id
+        label_id = label_id.pk
     try:
-        return Label.objects.get(pk=int(label_id), project_id=annotation.document.project_id)
+        return Label.objects.get(pk=int(label_id), project_id=project_id)
     except (Label.DoesNotExist, TypeError, ValueError):
         raise EditRefused(f"Unknown label {label_id!r} for this project.") from None
 
 
 def _check_free(annotation: Annotation, start: int, end: int, ignore: AnnotationSpan | None = None) -> None:
-    clash = offsets.overlapping(start, end, annotation.spans.select_related("label"), ignore=ignore)
+    """Refuse [start, end) if it overlaps a span of the annotation: one query for the first clash only
+    (not every span of the annotation with its label)."""
+    spans = annotation.spans.filter(start__lt=end, end__gt=start)
+    if ignore is not None:
+        spans = spans.exclude(pk=ignore.pk)
+    clash = spans.select_related("label").order_by("start", "id").first()
     if clash is not None:
         text = annotation.document.text[clash.start : clash.end]
         raise EditRefused(f"That overlaps the {clash.label.name} span “{text}”; change or delete it first.")

@@ -64,7 +64,15 @@ def bump(
 
 def check_version(annotation: Annotation, version) -> None:
     """Raise StaleEdit if the annotation is no longer at `version`: a stale client hears that before
-    any other refusal (an overlap, a missing span), which would describe a state it has not seen."""
+    any other refusal (an overlap, a missing span), which would describe a state it has not seen.
+
+    The caller loaded `annotation` in this request, so a version that matches it needs no second
+    read: the compare-and-set in `bump` is what guards the write, and an edit that loses a race
+    after this check is told 409 by bump (or by the API's re-check of a refusal). Only a mismatch
+    reads the current version, which the 409 reports.
+    """
+    if annotation.version == version:
+        return
     current = Annotation.objects.filter(pk=annotation.pk).values_list("version", flat=True).first()
     if current != version:
         raise StaleEdit(current or 0)

@@ -24,6 +24,16 @@ from .common import ANNOTATION_ID, REFUSED, STALE, annotation_detail, valid
 EDIT_RESPONSES = {409: STALE, 422: REFUSED}
 
 
+def edit_schema(request, answer, description: str, *, code: int = 200, parameters=()):
+    """The schema of an edit of an annotation: its id in the path, `request` in, `answer` (or 409, 422) out."""
+    return extend_schema(
+        parameters=[ANNOTATION_ID, *parameters],
+        request=request,
+        responses={code: answer, **EDIT_RESPONSES},
+        description=description,
+    )
+
+
 class AnnotationList(APIView):
     """Annotations in the project: your own (annotators), everyone's (managers and reviewers)."""
 
@@ -67,9 +77,11 @@ class AnnotationDetail(APIView):
         annotations = Annotation.objects.filter(pk=aid, document__project=self.project)
         if not self.overseer:
             annotations = annotations.filter(annotator=request.user)
-        if not annotations.exists():
-            raise Http404("No such annotation.")
-        return Response(self.get_serializer(annotation_detail(aid)).data)
+        try:
+            annotation = annotation_detail(aid, annotations)
+        except Annotation.DoesNotExist:
+            raise Http404("No such annotation.") from None
+        return Response(self.get_serializer(annotation).data)
 
 
 class _Edit(APIView):
@@ -90,18 +102,32 @@ class _Edit(APIView):
             if sent is not None and current is not None and current != sent:
                 raise services.StaleEdit(current) from None
             raise
-        annotation.refresh_from_db(fields=["version", "status"])
+        if self.reread:
+            annotation.refresh_from_db(fields=["version", "status"])
         return annotation, result
 
-    def label_id(self, name: str | None):
-        """The label named `name` (or with that id) in the project; None passes through."""
+    def step(self, request, aid, body, service) -> Response:
+        """A step that changes the annotation's status (submit, reopen): `service(annotation, user, data)`."""
+        data = valid(body, request.data)
+        annotation, _ = self.edit(request, aid, lambda a: service(a, request.user, data))
+        return _status(annotation)
+
+    #: Read the annotation's version and status again after the action. A span edit's service bumps
+    #: this very instance (its version and status are fresh) or changes nothing: no read needed.
+    reread = True
+
+    def label(self, name: str | None) -> Label | None:
+        """The label named `name` (or with that id) in the project; None passes through.
+
+        The Label itself goes to the service, which then need not look it up again.
+        """
         if name in (None, ""):
             return None
         by_id = str(name).isdigit() and int(name) <= s.MAX_INT
         label = Label.objects.filter(project=self.project).filter(Q(name=name) | Q(pk=int(name)) if by_id else Q(name=name)).first()
         if label is None:
             raise services.EditRefused(f"Unknown label {name!r} for this project.")
-        return label.pk
+        return label
 
 
 def _sent_version(request) -> int | None:
@@ -138,11 +164,9 @@ def _status(annotation) -> Response:
 
 
 class SpanList(_Edit):
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.SpanAddSerializer,
-        responses={201: s.SpanEditResultSerializer, **EDIT_RESPONSES},
-        description="Add a span to your annotation; it snaps to whole tokens.",
+    reread = False
+    @edit_schema(
+        s.SpanAddSerializer, s.SpanEditResultSerializer, "Add a span to your annotation; it snaps to whole tokens.", code=201
     )
     def post(self, request, slug, aid):
         data = valid(s.SpanAddSerializer, request.data)
@@ -155,7 +179,7 @@ class SpanList(_Edit):
                 version=data["version"],
                 start=data["start"],
                 end=data["end"],
-                label_id=self.label_id(data["label"]),
+                label_id=self.label(data["label"]),
                 elapsed=data["elapsed"],
             )
 
@@ -163,11 +187,9 @@ class SpanList(_Edit):
 
 
 class SpanDetail(_Edit):
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.SpanChangeSerializer,
-        responses={200: s.SpanEditResultSerializer, **EDIT_RESPONSES},
-        description="Change a span's label and/or extent (new offsets snap to tokens).",
+    reread = False
+    @edit_schema(
+        s.SpanChangeSerializer, s.SpanEditResultSerializer, "Change a span's label and/or extent (new offsets snap to tokens)."
     )
     def patch(self, request, slug, aid, span_id):
         data = valid(s.SpanChangeSerializer, request.data)
@@ -179,7 +201,7 @@ class SpanDetail(_Edit):
                 request.user,
                 version=data["version"],
                 span_id=span_id,
-                label_id=self.label_id(data.get("label")),
+                label_id=self.label(data.get("label")),
                 start=data.get("start"),
                 end=data.get("end"),
                 elapsed=data["elapsed"],
@@ -187,14 +209,11 @@ class SpanDetail(_Edit):
 
         return _edited(*self.edit(request, aid, action))
 
-    @extend_schema(
-        parameters=[
-            ANNOTATION_ID,
-            OpenApiParameter("version", int, required=True, description="The annotation version the deletion is based on."),
-        ],
-        request=None,
-        responses={200: s.SpanEditResultSerializer, **EDIT_RESPONSES},
-        description="Delete a span; the version goes in the query string (?version=N).",
+    @edit_schema(
+        None,
+        s.SpanEditResultSerializer,
+        "Delete a span; the version goes in the query string (?version=N).",
+        parameters=[OpenApiParameter("version", int, required=True, description="The annotation version the deletion is based on.")],
     )
     def delete(self, request, slug, aid, span_id):
         body = request.data if isinstance(request.data, dict) else {}
@@ -205,45 +224,37 @@ class SpanDetail(_Edit):
         return _edited(annotation)
 
 
+def _submit(annotation, user, data: dict) -> None:
+    if annotation.kind == Annotation.Kind.REVIEW:
+        services.accept(annotation, user, version=data["version"], elapsed=data["elapsed"], confirm=data["confirm"])
+    else:
+        services.submit(annotation, user, version=data["version"], elapsed=data["elapsed"])
+
+
+def _reopen(annotation, user, data: dict) -> None:
+    services.reopen(annotation, user, version=data["version"], elapsed=data["elapsed"])
+
+
 class Submit(_Edit):
     serializer_class = s.StatusResultSerializer
 
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.SubmitSerializer,
-        responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
-        description=(
-            "Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled; "
-            "`confirm` when that removes or relabels gold spans)."
-        ),
+    @edit_schema(
+        s.SubmitSerializer,
+        s.StatusResultSerializer,
+        "Submit your annotation (a reviewer's copy: accept it as the gold, once every disagreement is settled; "
+        "`confirm` when that removes or relabels gold spans).",
     )
     def post(self, request, slug, aid):
-        data = valid(s.SubmitSerializer, request.data)
-
-        def action(annotation):
-            if annotation.kind == Annotation.Kind.REVIEW:
-                services.accept(
-                    annotation, request.user, version=data["version"], elapsed=data["elapsed"], confirm=data["confirm"]
-                )
-            else:
-                services.submit(annotation, request.user, version=data["version"], elapsed=data["elapsed"])
-
-        annotation, _ = self.edit(request, aid, action)
-        return _status(annotation)
+        return self.step(request, aid, s.SubmitSerializer, _submit)
 
 
 class Reopen(_Edit):
     serializer_class = s.StatusResultSerializer
 
-    @extend_schema(
-        parameters=[ANNOTATION_ID],
-        request=s.VersionSerializer,
-        responses={200: s.StatusResultSerializer, **EDIT_RESPONSES},
-        description="Take your submitted annotation back to draft to change it (it leaves the review queue until submitted again).",
+    @edit_schema(
+        s.VersionSerializer,
+        s.StatusResultSerializer,
+        "Take your submitted annotation back to draft to change it (it leaves the review queue until submitted again).",
     )
     def post(self, request, slug, aid):
-        data = valid(s.VersionSerializer, request.data)
-        annotation, _ = self.edit(
-            request, aid, lambda a: services.reopen(a, request.user, version=data["version"], elapsed=data["elapsed"])
-        )
-        return _status(annotation)
+        return self.step(request, aid, s.VersionSerializer, _reopen)

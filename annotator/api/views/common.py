@@ -24,8 +24,10 @@ def valid(serializer_class, data, **kwargs) -> dict:
     return serializer.validated_data
 
 
-def annotation_detail(pk: int) -> Annotation:
-    return Annotation.objects.select_related("annotator", "document").annotate(span_count=Count("spans")).get(pk=pk)
+def annotation_detail(pk: int, annotations=None) -> Annotation:
+    """Annotation `pk` with its annotator, document and span count, among `annotations` (default: all)."""
+    rows = Annotation.objects.all() if annotations is None else annotations
+    return rows.select_related("annotator", "document").annotate(span_count=Count("spans")).get(pk=pk)
 
 
 def accepted(view, run: TaskRun) -> Response:

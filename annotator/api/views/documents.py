@@ -9,14 +9,14 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from ... import selectors, services
-from ...selectors.documents import with_states
+from ...selectors.documents import search, with_states
 from ...jobs import start
 from ...models import Annotation, Document
 from .. import serializers as s
 from ..permissions import MANAGER, APIView
 from ..filters import DocumentFilter, filters
 from .common import annotation_detail
-from .push import push_documents
+from .push import push_documents, push_schema
 
 
 class DocumentList(APIView):
@@ -49,7 +49,7 @@ class DocumentList(APIView):
             documents = documents.filter(~Exists(mine)) if own == "new" else documents.filter(my_status=own)
         query = wanted.get("q")
         if query:
-            documents = documents.filter(Q(text__icontains=query) | Q(title__icontains=query) | Q(external_id__icontains=query))
+            documents = search(documents, query)  # the document list's full-text search (FTS5 / tsvector)
         return documents
 
     @extend_schema(parameters=[DocumentFilter], responses={200: s.DocumentSerializer(many=True)})
@@ -57,15 +57,12 @@ class DocumentList(APIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(
-        request=s.DocumentsPushSerializer,
-        responses={201: s.PushResultSerializer},
-        description=(
-            "Store documents (a text already in the project is not stored twice) and, in the same request, the "
-            "spans given into one layer: gold (default), model (predictions under `model`; a document that has "
-            "that model's predictions keeps them) or annotations (the submitted annotations of `annotator`). "
-            "With predict, a background prediction run starts afterwards (see `task`)."
-        ),
+    @push_schema(
+        s.DocumentsPushSerializer,
+        "Store documents (a text already in the project is not stored twice) and, in the same request, the "
+        "spans given into one layer: gold (default), model (predictions under `model`; a document that has "
+        "that model's predictions keeps them) or annotations (the submitted annotations of `annotator`). "
+        "With predict, a background prediction run starts afterwards (see `task`).",
     )
     def post(self, request, slug):
         total, data = push_documents(self, request)

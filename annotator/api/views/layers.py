@@ -13,7 +13,7 @@ from ...services import gold
 from .. import serializers as s
 from ..permissions import MANAGER, OVERSEERS, APIView
 from ..filters import GoldFilter, PredictionFilter, filters
-from .push import push_predictions
+from .push import push_predictions, push_schema
 
 
 class _Records(APIView):
@@ -25,7 +25,10 @@ class _Records(APIView):
     def page_of(self, documents, wanted: dict) -> list[Document]:
         if "document" in wanted:
             documents = documents.filter(pk=wanted["document"])
-        return self.paginate_queryset(documents.order_by("order", "id").only("id", "external_id", "title", "text", "meta"))
+        # "project" too: rows of a related manager have their project set from it, which reads project_id
+        # (a deferred field would cost one query a row).
+        fields = ("id", "project", "external_id", "title", "text", "meta")
+        return self.paginate_queryset(documents.order_by("order", "id").only(*fields))
 
     def records(self, documents, spans_by_document, extra=None):
         out = []
@@ -59,7 +62,7 @@ class GoldList(_Records):
         else:
             page = self.page_of(self.project.documents.filter(gold_at__isnull=False), wanted)
             items = {}
-            for start, end, label, document_id in GoldSpan.objects.filter(document__in=page).values_list(
+            for start, end, label, document_id in GoldSpan.objects.filter(document__in=[d.pk for d in page]).values_list(
                 "start", "end", "label__name", "document_id"
             ):
                 items.setdefault(document_id, []).append(Item(start, end, label))
@@ -88,29 +91,28 @@ class PredictionList(_Records):
         page = self.page_of(self.project.documents.filter(predictions__extractor=version), wanted)
         texts = {d.pk: d.text for d in page}
         spans: dict[int, list] = {}
-        predicted = PredictedSpan.objects.filter(prediction__extractor=version, prediction__document__in=page)
-        for span in predicted.select_related("label", "prediction").order_by("start", "end"):
-            document_id = span.prediction.document_id
+        predicted = PredictedSpan.objects.filter(prediction__extractor=version, prediction__document__in=[d.pk for d in page])
+        rows = predicted.order_by("start", "end").values_list(
+            "prediction__document_id", "start", "end", "label__name", "score", "source"
+        )
+        for document_id, start, end, label, score, source in rows:
             spans.setdefault(document_id, []).append(
                 {
-                    "start": span.start,
-                    "end": span.end,
-                    "label": span.label.name,
-                    "text": texts[document_id][span.start : span.end],
-                    "score": span.score,
-                    "source": span.source or None,
+                    "start": start,
+                    "end": end,
+                    "label": label,
+                    "text": texts[document_id][start:end],
+                    "score": score,
+                    "source": source or None,
                 }
             )
         return self.records(page, spans, {"model": version.version})
 
-    @extend_schema(
-        request=s.PredictionsPushSerializer,
-        responses={201: s.PushResultSerializer},
-        description=(
-            "Store an external model's spans under `model`. Documents are named by id here or by text (a new "
-            "text becomes a document). Predictions are never edited: a document that already has predictions "
-            "of that model keeps them (see `skipped`)."
-        ),
+    @push_schema(
+        s.PredictionsPushSerializer,
+        "Store an external model's spans under `model`. Documents are named by id here or by text (a new "
+        "text becomes a document). Predictions are never edited: a document that already has predictions "
+        "of that model keeps them (see `skipped`).",
     )
     def post(self, request, slug):
         return push_predictions(self, request)

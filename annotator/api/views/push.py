@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
@@ -23,6 +24,11 @@ from .. import serializers as s
 from .common import valid
 
 RESULT_KEYS = ("documents_created", "documents_existing", "spans", "skipped")
+
+
+def push_schema(request, description: str):
+    """The schema of a push: `request` in, the counts (PushResultSerializer) out with 201."""
+    return extend_schema(request=request, responses={201: s.PushResultSerializer}, description=description)
 
 
 def push_documents(view, request) -> tuple[dict, dict]:
@@ -59,16 +65,17 @@ def push_predictions(view, request) -> Response:
     refuse_own_version(data["model"])
     labels = set(view.project.labels.values_list("name", flat=True))
     ids = [item["document"] for item in data["documents"] if "document" in item]
-    known = {d.pk: d for d in view.project.documents.filter(pk__in=ids).only("id", "text", "external_id")}
+    # Plain rows: model instances of a related manager would each read their deferred project_id (a query a row).
+    known = {pk: (text, external_id) for pk, text, external_id in view.project.documents.filter(pk__in=ids).values_list("id", "text", "external_id")}
     records = []
     for index, item in enumerate(data["documents"]):
         text = None
         if "document" in item:
-            document = known.get(item["document"])
-            if document is None:
-                raise drf_serializers.ValidationError({"documents": {index: [f"no document {item['document']} in this project"]}})
-            text = document.text
-            item = {**item, "id": item.get("id") or document.external_id or str(document.pk)}
+            pk = item["document"]
+            if pk not in known:
+                raise drf_serializers.ValidationError({"documents": {index: [f"no document {pk} in this project"]}})
+            text, external_id = known[pk]
+            item = {**item, "id": item.get("id") or external_id or str(pk)}
         records.append(record_of(item, index, labels, text))
     result = services.import_records(view.project, records, layer="model", model=data["model"])
     return Response({key: getattr(result, key) for key in RESULT_KEYS} | {"task": None}, status=status.HTTP_201_CREATED)
