@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from annotator import services, states
@@ -31,6 +32,7 @@ from annotator.models import (
     Membership,
     Project,
 )
+from annotator.selectors import queue
 from annotator.services import gold
 
 from ..conftest import make_document
@@ -237,3 +239,56 @@ def test_the_stored_state_follows_the_project_settings(project, team):
     project.save()
     assert DocumentSummary.objects.get(document=document).state == states.WAITING
     assert_in_step(project)
+
+
+def _reviewed_and_waiting(project, n):
+    """`n` documents with gold (reviewed), every third with a submission after it (waiting)."""
+    annotator = Membership.objects.filter(project=project, role=Membership.Role.ANNOTATOR).first().user
+    records = [Record(id=f"q{i}", text=TEXT.format(i), spans=[Span(0, 5, "ACTOR")]) for i in range(n)]
+    services.import_records(project, records, layer="gold")
+    services.import_records(project, records[::3], layer="annotations", annotator=annotator)
+
+
+def test_review_queue_pages_waiting_first_without_repeats(project, team, client, make_user):
+    _reviewed_and_waiting(project, 130)
+    seen, waits, after = [], [], None
+    while True:
+        page = queue.review_queue(project, after, size=20)
+        seen += [row.document.pk for row, _ in page.rows]
+        waits += [w for _, w in page.rows]
+        if page.next is None:
+            break
+        after = page.next
+    assert len(seen) == len(set(seen)) == 130 and page.waiting == 44 and page.reviewed == 86
+    assert waits == [True] * 44 + [False] * 86
+    manager = make_user("boss", role=Membership.Role.MANAGER, project=project)
+    client.force_login(manager)
+    response = client.get(f"/p/{project.slug}/review/")
+    assert response.status_code == 200 and response.content.count(b"<tr>") == 1 + queue.PAGE
+    assert b'rel="next"' in response.content
+
+
+def _queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_pages_run_as_many_queries_at_two_sizes(make_user, client):
+    """The review queue, its next page, the progress page, the export page and the list's summary filters
+    cost the same number of queries with 12 documents as with 120."""
+    counted = []
+    for n in (12, 120):
+        project = services.ensure_project(f"size{n}", name=f"Size {n}")
+        manager = make_user(f"boss{n}", role=Membership.Role.MANAGER, project=project)
+        make_user(f"ann{n}", project=project)
+        _reviewed_and_waiting(project, n)
+        Document.objects.filter(project=project).update(meta={"source": "wire"})
+        client.force_login(manager)
+        base = f"/p/{project.slug}/"
+        second = DocumentSummary.objects.filter(project=project, state=states.WAITING).order_by("order", "document_id")[2]
+        paths = [base + "review/", base + f"review/?after=w-{second.order}-{second.document_id}", base + "progress/",
+                 base + "export/", base + "documents/?disagreement=1", base + "documents/?meta=source%3Dwire",
+                 base + "documents/?state=waiting"]
+        counted.append([_queries(client, path) for path in paths])
+    assert counted[0] == counted[1]
