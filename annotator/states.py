@@ -17,8 +17,10 @@ A document is
 - unassigned: nobody has it.
 
 `document_state` is the rule in plain Python; `state_expression` is the same
-rule as one SQL expression, so pages count and filter 100,000 documents in
-the database. A test checks that the two agree.
+rule as one SQL expression over annotated counts. What the pages count and
+filter is the state stored in each document's summary, which database
+triggers work out with the same rule in SQL (annotator.db.summaries);
+tests check that each agrees with `document_state`.
 """
 
 from __future__ import annotations

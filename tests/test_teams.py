@@ -246,4 +246,4 @@ def test_a_new_submission_after_the_gold_waits_for_review_again(project, two_ann
 def services_queue(project):
     from annotator import selectors
 
-    return selectors.review_queue(project)
+    return selectors.review_queue(project).rows

@@ -6,10 +6,11 @@ annotations (one per annotator per document, every edit logged) and gold
 (the adjudicated spans). Offsets are character offsets (Python str indices,
 end exclusive) into the immutable document text.
 
-The tables live in three modules by what they hold: `projects` (projects,
+The tables live in four modules by what they hold: `projects` (projects,
 members, labels, documents, batches, assignments), `layers` (the spans of
 each layer and their histories) and `runs` (what is computed and stored:
-evaluation, background and training runs, score snapshots). Import them from
+evaluation, background and training runs, score snapshots); `summaries` holds
+what database triggers keep up to date for the pages that count (annotator.db.summaries). Import them from
 `annotator.models`, their one public home.
 """
 
@@ -44,6 +45,7 @@ from .runs import (
     TrainingRun,
     ScoreSnapshot,
 )
+from .summaries import DocumentMeta, DocumentSummary
 
 __all__ = [
     "content_hash",
@@ -71,4 +73,6 @@ __all__ = [
     "StoredPipeline",
     "TrainingRun",
     "ScoreSnapshot",
+    "DocumentSummary",
+    "DocumentMeta",
 ]

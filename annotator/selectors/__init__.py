@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
-from .. import states
 from .documents import DocumentRow, row_of, with_states
+from .queue import next_waiting, review_queue
 from ..models import (
     Annotation,
     AnnotationSpan,
@@ -38,17 +38,6 @@ def document_in(project: Project, pk: int) -> Document:
     if document is None:
         raise Http404("No such document in this project.")
     return document
-
-
-def review_queue(project: Project) -> list[tuple[DocumentRow, bool]]:
-    """Documents waiting for review (first), then the reviewed ones, each with whether it waits."""
-    documents = (
-        with_states(project, project.documents.defer("text", "tokens", "meta"))
-        .filter(state__in=[states.WAITING, states.REVIEWED])
-        .order_by("order", "id")
-    )
-    rows = [(row_of(d), d.state == states.WAITING) for d in documents]
-    return sorted(rows, key=lambda pair: not pair[1])
 
 
 def annotation_spans(annotation: Annotation) -> list[AnnotationSpan]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 
 from .. import scoring, states
@@ -27,6 +27,7 @@ from ..evaluation.schemes import evaluate
 from ..models import (
     Annotation,
     AnnotationSpan,
+    DocumentSummary,
     ExtractorVersion,
     GoldRevision,
     GoldSpan,
@@ -74,57 +75,22 @@ def progress_of(project: Project, user) -> Progress:
 # ---------------------------------------------------------------- documents by state
 
 
-def _annotated_documents(project: Project):
-    """One row per document that has annotations: its counts and latest submission, its state.
-
-    Built from the annotations' side (a GROUP BY over the annotations of the
-    project), so documents nobody touched cost nothing here.
-    """
-    needed = states.needed_for_review(project.annotators_per_document, project.needs_review)
-    return (
-        Annotation.objects.filter(document__project=project, kind=Annotation.Kind.ANNOTATION)
-        .order_by()
-        .values("document_id")
-        .annotate(
-            gold_at=Max("document__gold_at"),
-            reviewed_at=Max("document__reviewed_at"),
-            submitted=Count("pk", filter=Q(status=SUBMITTED)),
-            drafts=Count("pk", filter=Q(status=DRAFT)),
-            last_submitted=Max("submitted_at", filter=Q(status=SUBMITTED)),
-        )
-        .annotate(state=states.state_expression(needed))
-    ), needed
-
-
 def state_counts(project: Project) -> dict[str, int]:
-    """How many documents are in each state (annotator.states), in two grouped queries.
-
-    A document without annotations is reviewed when it has gold and
-    unassigned otherwise (nothing was submitted after its last review), so
-    those are the project's documents counted by gold, less the annotated
-    ones counted the same way.
-    """
+    """How many documents are in each state (annotator.states): one grouped count of the documents'
+    summaries (models.DocumentSummary, kept by triggers), read from the index (project, state, ...)."""
     counts, _ = _grouped_counts(project)
     return counts
 
 
 def _grouped_counts(project: Project) -> tuple[dict[str, int], list[tuple[int, int]]]:
-    annotated, needed = _annotated_documents(project)
-    # The submissions of a document in state "submitted" (0 otherwise): an expression over the grouped
-    # row, which the outer count may filter on (it may not filter on an aggregate itself).
-    annotated = annotated.annotate(
-        partial=Case(When(state=states.SUBMITTED, then=F("submitted")), default=Value(0), output_field=IntegerField())
-    )
-    in_state = {key: Count("document_id", filter=Q(state=key)) for key in states.ORDER}
-    partial = {f"of_{n}": Count("document_id", filter=Q(partial=n)) for n in range(1, needed)}
-    row = annotated.aggregate(
-        **in_state, **partial, with_gold=Count("document_id", filter=Q(gold_at__isnull=False)), all=Count("document_id")
-    )
-    totals = project.documents.order_by().aggregate(total=Count("pk"), gold=Count("pk", filter=Q(gold_at__isnull=False)))
-    counts = {key: row[key] or 0 for key in states.ORDER}
-    counts[states.REVIEWED] += totals["gold"] - (row["with_gold"] or 0)
-    counts[states.UNASSIGNED] += (totals["total"] - totals["gold"]) - ((row["all"] or 0) - (row["with_gold"] or 0))
-    submitted_of_k = [(n, row[f"of_{n}"]) for n in range(1, needed) if row[f"of_{n}"]]
+    """Documents per state, and per number of submissions among those submitted but not yet enough (two
+    grouped queries over the summaries, whatever the number of documents)."""
+    summaries = DocumentSummary.objects.filter(project=project).order_by()
+    grouped = dict(summaries.values_list("state").annotate(n=Count("pk")))
+    counts = {key: grouped.get(key, 0) for key in states.ORDER}
+    partial = summaries.filter(state=states.SUBMITTED).values_list("submitted").annotate(n=Count("pk"))
+    needed = states.needed_for_review(project.annotators_per_document, project.needs_review)
+    submitted_of_k = sorted((n, documents) for n, documents in partial if 0 < n < needed)
     return counts, submitted_of_k
 
 

@@ -26,7 +26,6 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -38,12 +37,15 @@ from django.db.models.functions import Cast, Coalesce
 
 from .. import listing, states
 from ..listing import ListQuery
+from ..models.summaries import META_LIMIT
 from .access import role_of
 from ..models import (
     Annotation,
     AnnotationSpan,
     Assignment,
     Document,
+    DocumentMeta,
+    DocumentSummary,
     GoldSpan,
     Membership,
     PredictedSpan,
@@ -77,21 +79,21 @@ class DocumentRow:
 def with_states(project: Project, documents):
     """`documents` annotated with `submitted`, `drafts`, `last_submitted` and their `state` (annotator.states).
 
-    Counts are correlated subqueries (one SQL statement for any number of
-    documents), so the state can be filtered and grouped on in the database.
+    Read from the document's summary (models.DocumentSummary, kept by
+    triggers): a one-to-one join, so the state can be filtered and grouped
+    on in the database without counting any document's annotations.
     """
-    ann = Annotation.objects.filter(document=OuterRef("pk"), kind=ANNOTATION).order_by().values("document")
-    submitted = ann.filter(status=SUBMITTED)
-
-    def count(queryset):
-        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
-
-    needed = states.needed_for_review(project.annotators_per_document, project.needs_review)
     return documents.annotate(
-        submitted=count(submitted),
-        drafts=count(ann.filter(status=Annotation.Status.DRAFT)),
-        last_submitted=Subquery(submitted.annotate(m=Max("submitted_at")).values("m")),
-    ).annotate(state=states.state_expression(needed))
+        submitted=F("summary__submitted"),
+        drafts=F("summary__drafts"),
+        last_submitted=F("summary__last_submitted"),
+        state=F("summary__state"),
+    )
+
+
+def in_state(project: Project, *names: str):
+    """The ids of the project's documents in one of the states `names`: a range of the summary's index."""
+    return DocumentSummary.objects.filter(project=project, state__in=names).values("document_id")
 
 
 def row_of(d, status=None, spans=None) -> DocumentRow:
@@ -139,24 +141,18 @@ def _mine(user):
 
 def disagreeing(project: Project):
     """The ids of the project's documents whose submitted annotations disagree: some span (start, end,
-    label) is in fewer of them than there are. One grouped pass over the submitted spans (a subquery),
-    not a comparison per document."""
-    submitted = {"kind": ANNOTATION, "status": SUBMITTED}
-    annotations = (
-        Annotation.objects.filter(document=OuterRef("annotation__document_id"), **submitted)
-        .order_by()
-        .values("document")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        AnnotationSpan.objects.filter(annotation__document__project=project, annotation__kind=ANNOTATION, annotation__status=SUBMITTED)
-        .order_by()
-        .values("annotation__document_id", "start", "end", "label_id")
-        .annotate(holders=Count("annotation_id", distinct=True), annotations=Subquery(annotations, output_field=IntegerField()))
-        .filter(holders__lt=F("annotations"))
-        .values("annotation__document_id")
-    )
+    label) is in fewer of them than there are. Kept in the document's summary by the triggers
+    (annotator.db.summaries) and read from a partial index of those documents."""
+    return DocumentSummary.objects.filter(project=project, disagreement=True).values("document_id")
+
+
+def _with_meta(project: Project, documents, number: int, key: str, value: str):
+    """Documents whose metadata `key` reads `value`: the indexed rows of models.DocumentMeta, or the JSON
+    itself for a key or value too long to be kept there."""
+    if len(key) <= META_LIMIT and len(value) <= META_LIMIT:
+        return documents.filter(id__in=DocumentMeta.objects.filter(project=project, key=key, value=value).values("document_id"))
+    alias = {f"meta_{number}": Cast(KeyTextTransform(key, "meta"), CharField())}
+    return documents.alias(**alias).filter(**{f"meta_{number}": value})
 
 
 def _label_present(name: str, layer: str):
@@ -173,14 +169,7 @@ def _label_present(name: str, layer: str):
 def _overseer_filters(project: Project, documents, query: ListQuery):
     """The filters only managers and reviewers have (they tell about others' work and the gold)."""
     if query.state:
-        documents = documents.filter(state=query.state)
-        # What the state implies (annotator.states), said so the database can use it: no gold (an index holds
-        # those documents), or some annotation (a list the count can start from instead of every document).
-        if query.state in (states.UNASSIGNED, states.IN_PROGRESS, states.SUBMITTED):
-            documents = documents.filter(gold_at__isnull=True)
-        if query.state in (states.IN_PROGRESS, states.SUBMITTED, states.WAITING):
-            annotated = Annotation.objects.filter(kind=ANNOTATION, document__project=project).values("document_id")
-            documents = documents.filter(id__in=annotated)
+        documents = documents.filter(id__in=in_state(project, query.state))
     if query.annotator:
         # IN lists, not EXISTS per document: counting starts from the person's few documents.
         worked = Annotation.objects.filter(kind=ANNOTATION, annotator__username=query.annotator).values("document_id")
@@ -224,9 +213,7 @@ def listed(project: Project, user, role: str | None, query: ListQuery):
     if query.batch is not None:
         documents = documents.filter(batch_id=query.batch)
     for number, (key, value) in enumerate(query.meta):
-        documents = documents.alias(**{f"meta_{number}": Cast(KeyTextTransform(key, "meta"), CharField())}).filter(
-            **{f"meta_{number}": value}
-        )
+        documents = _with_meta(project, documents, number, key, value)
     if overseer:
         documents = _overseer_filters(project, documents, query)
     return documents
@@ -430,7 +417,7 @@ def adjacent(project: Project, user, role: str | None, document: Document, direc
         document = _with_key(Document.objects.filter(pk=document.pk), sort).only("id", "gold_at", "created_at").first()
     key = sort_key(document, sort)
     documents = _with_key(listed(project, user, role, query), sort)
-    if among == "review":  # overseers only: their list carries the states
-        documents = documents.filter(state__in=[states.WAITING, states.REVIEWED])
+    if among == "review":  # overseers only: the waiting and reviewed documents
+        documents = documents.filter(id__in=in_state(project, states.WAITING, states.REVIEWED))
     forward = direction > 0
     return documents.filter(_beyond(sort, key, forward)).order_by(*_ordering(sort, forward)).only("id").first()

@@ -32,7 +32,7 @@ from ..models import (
     Prediction,
     Project,
 )
-from . import extractor_versions, latest_extractor, suggesting_extractor
+from . import latest_extractor, suggesting_extractor
 
 ADD = GoldChange.ADD
 
@@ -312,6 +312,11 @@ FORMAT_NAMES = {
 }
 
 
+def _versions_in(project: Project) -> list[ExtractorVersion]:
+    predicted = Prediction.objects.filter(extractor=OuterRef("pk"), document__project=project)
+    return list(ExtractorVersion.objects.filter(Exists(predicted)).order_by("-created_at", "-id"))
+
+
 def export_choices(project: Project) -> dict:
     """What the export page offers: formats, layers, the project's models and annotators."""
     users = (
@@ -328,7 +333,9 @@ def export_choices(project: Project) -> dict:
     return {
         "formats": [(name, FORMAT_NAMES[name]) for name in EXPORT_FORMATS],
         "import_formats": IMPORT_FORMATS,
-        "models": list(extractor_versions(project).order_by("-created_at", "-id")),
+        # The versions with predictions here (an EXISTS each), not how many documents each predicted: that
+        # count reads one row a document.
+        "models": _versions_in(project),
         "annotators": list(users),
         "latest": latest_extractor(project),
     }

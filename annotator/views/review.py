@@ -27,18 +27,19 @@ def rebuild(request, aid, *, project, role):
 @require_GET
 @project_page(*OVERSEERS)
 def review_queue(request, *, project, role):
-    rows = selectors.review_queue(project)
-    return render(request, "annotator/review_queue.html", {"project": project, "rows": rows})
+    """The queue, a page of fifty at a time (`?after=` the cursor of the previous page's last row)."""
+    page = selectors.review_queue(project, request.GET.get("after"))
+    return render(request, "annotator/review_queue.html", {"project": project, "page": page, "rows": page.rows})
 
 
 @require_GET
 @project_page(*OVERSEERS)
 def review_next(request, *, project, role):
-    waiting = [row for row, waits in selectors.review_queue(project) if waits]
-    if not waiting:
+    waiting = selectors.next_waiting(project)
+    if waiting is None:
         messages.success(request, "No document is waiting for review.")
         return redirect("review_queue", slug=project.slug)
-    return redirect("review", slug=project.slug, pk=waiting[0].document.pk)
+    return redirect("review", slug=project.slug, pk=waiting)
 
 
 @require_GET

@@ -271,8 +271,10 @@ class Workflow(RuleBasedStateMachine):
         assert dashboards.state_counts(self.project) == recount
         board = dashboards.dashboard(self.project)
         assert board.states == {states.LABELS[key]: n for key, n in recount.items()}
-        waiting = [row.document.pk for row, waits in selectors.review_queue(self.project) if waits]
-        assert len(waiting) == recount[states.WAITING]
+        queue = selectors.review_queue(self.project)  # a page of 50: the walk's few documents fit on one
+        waiting = [row.document.pk for row, waits in queue.rows if waits]
+        assert len(waiting) == queue.waiting == recount[states.WAITING]
+        assert queue.reviewed == recount[states.REVIEWED]
 
     @invariant()
     def submitted_spans_are_kept(self):
