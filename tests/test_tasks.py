@@ -323,6 +323,9 @@ def test_prediction_through_rq_and_the_real_redis(project, fake_extractor, setti
         run = start.start_prediction(project)
         assert queue.count == 1
         worker = django_rq.get_worker("default", job_class="django_tasks_rq.Job", worker_class="rq.worker.SimpleWorker")
+        # No command channel for a burst worker: stopping rq's pubsub thread waits up to a minute for its
+        # blocked read when the test's output is captured (the work itself takes a second).
+        worker.subscribe = worker.unsubscribe = lambda: None
         worker.work(burst=True)
         run.refresh_from_db()
         assert run.status == "done" and run.done == run.total == 5 and run.chunk_rows.count() == 3

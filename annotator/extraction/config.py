@@ -82,6 +82,15 @@ window_size = 1
 maxout_pieces = 3
 subword_features = true
 """
+# One corpus reader per split (train, dev): the same reader on the split's path.
+CORPUS = """
+[corpora.{split}]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.{split}}}
+max_length = 0
+gold_preproc = false
+limit = 0
+"""
 CONFIG = """
 [paths]
 train = {train}
@@ -100,20 +109,7 @@ tokenizer = {{"@tokenizers":"spacy.Tokenizer.v1"}}
 [components]
 {component}
 [corpora]
-
-[corpora.train]
-@readers = "spacy.Corpus.v1"
-path = ${{paths.train}}
-max_length = 0
-gold_preproc = false
-limit = 0
-
-[corpora.dev]
-@readers = "spacy.Corpus.v1"
-path = ${{paths.dev}}
-max_length = 0
-gold_preproc = false
-limit = 0
+{corpora}
 
 [training]
 seed = ${{system.seed}}
@@ -189,6 +185,7 @@ def training_config(settings: TrainingSettings, train_path: str | Path = "", dev
         dev=json.dumps(str(dev_path)),
         seed=int(settings.seed),
         component=component,
+        corpora="".join(CORPUS.format(split=split) for split in ("train", "dev")),
         dropout=float(settings.dropout),
         patience=int(settings.patience),
         max_epochs=int(settings.max_epochs),

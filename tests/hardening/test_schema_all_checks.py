@@ -54,7 +54,7 @@ schema = schemathesis.pytest.from_fixture("full_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_against_its_schema_with_every_check(case):
     cache.clear()  # the token endpoint's throttle would otherwise answer 429 to the later examples
     excluded = []
