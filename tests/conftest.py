@@ -12,6 +12,20 @@ from annotator.services import prediction
 from annotator.extraction import token_offsets
 from annotator.models import Document, Membership
 
+
+
+def pytest_configure(config):
+    """A cheap password hash for the test users (Django's advice for test suites): PBKDF2's million rounds
+    cost 0.3 s a user or a login, most of the suite's time on PostgreSQL. The lockout test that is about
+    hashing turns PBKDF2 back on for itself."""
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+
+
 ARTICLE = (
     "U.S.-backed Iraqi forces pressed Islamic State fighters in Mosul's Old City on Friday.\n\n"
     "About 200 militants fled toward Raqqa, the group's de facto capital in Syria."

@@ -16,7 +16,12 @@ What fires what:
   index lookups), then its state;
 - a span of a submitted annotation inserted, changed or deleted: the same
   (only a submitted annotation's spans can make a disagreement);
-- a project's k or review step changed: the state of all its documents.
+- a project's k or review step changed: the state of all its documents;
+- an annotation (kind "annotation") inserted, deleted, or its status,
+  submission time, kind, document or annotator changed: its annotator's
+  counts in the project (models.AnnotatorSummary) moved by one, up for the
+  new row and down for the old (a delete only ever lowers an existing row,
+  so a summary deleted first by a cascade is not made again).
 
 SQLite runs row triggers (a trigger's WHEN may ask the annotation's
 status). PostgreSQL runs statement triggers with transition tables for the
@@ -35,6 +40,7 @@ from ..roles import AnnotationKind, AnnotationStatus, DocumentState
 
 SUMMARY = "annotator_documentsummary"
 META = "annotator_documentmeta"
+WORK = "annotator_annotatorsummary"
 ANNOTATION = AnnotationKind.ANNOTATION.value
 SUBMITTED = AnnotationStatus.SUBMITTED.value
 
@@ -77,6 +83,47 @@ STATE = f"""UPDATE {SUMMARY} SET state = CASE
 
 COPY_DOCUMENT = f"""UPDATE {SUMMARY} SET gold_at = NEW.gold_at, reviewed_at = NEW.reviewed_at, "order" = NEW."order",
     project_id = NEW.project_id WHERE document_id = NEW.id"""
+
+
+def _is(row: str, status: str) -> str:
+    return f"CASE WHEN {row}.status = '{status}' THEN 1 ELSE 0 END"
+
+
+STATUS_COLUMNS = (("submitted", SUBMITTED), ("drafts", AnnotationStatus.DRAFT.value), ("skipped", AnnotationStatus.SKIPPED.value))
+
+
+def work_up(rows: str, row: str = "r") -> str:
+    """Add the annotations `rows` holds (a table of annotation rows named `row`) to their annotators' counts:
+    grouped, so a bulk statement costs one upsert an annotator."""
+    sums = ", ".join(f"SUM({_is(row, status)})" for _, status in STATUS_COLUMNS)
+    columns = ", ".join(column for column, _ in STATUS_COLUMNS)
+    moved = ", ".join(f"{column} = {WORK}.{column} + excluded.{column}" for column, _ in STATUS_COLUMNS)
+    return f"""INSERT INTO {WORK} (project_id, annotator_id, {columns}, submitted_changes)
+    SELECT d.project_id, {row}.annotator_id, {sums}, SUM({_is(row, SUBMITTED)})
+    FROM {rows} JOIN annotator_document d ON d.id = {row}.document_id WHERE {row}.kind = '{ANNOTATION}'
+    GROUP BY d.project_id, {row}.annotator_id
+    ON CONFLICT (project_id, annotator_id) DO UPDATE SET {moved},
+    submitted_changes = {WORK}.submitted_changes + excluded.submitted_changes"""
+
+
+def work_down(rows: str, row: str = "r") -> str:
+    """Take the annotations `rows` holds off their annotators' counts (an UPDATE of the rows that exist)."""
+    sums = ", ".join(f"SUM({_is(row, status)}) AS {column}" for column, status in STATUS_COLUMNS)
+    moved = ", ".join(f"{column} = {WORK}.{column} - m.{column}" for column, _ in STATUS_COLUMNS)
+    return f"""UPDATE {WORK} SET {moved}, submitted_changes = {WORK}.submitted_changes + m.changes
+    FROM (SELECT d.project_id, {row}.annotator_id, {sums}, SUM({_is(row, SUBMITTED)}) AS changes
+        FROM {rows} JOIN annotator_document d ON d.id = {row}.document_id WHERE {row}.kind = '{ANNOTATION}'
+        GROUP BY d.project_id, {row}.annotator_id) m
+    WHERE m.project_id = {WORK}.project_id AND m.annotator_id = {WORK}.annotator_id"""
+
+
+def _one_row(row: str) -> str:
+    """NEW or OLD of an SQLite row trigger as a one-row table `r` (what work_up/work_down read)."""
+    return f"(SELECT {row}.annotator_id AS annotator_id, {row}.document_id AS document_id, {row}.kind AS kind, {row}.status AS status) r"
+
+
+# The annotation columns whose change moves an annotator's counts (an edit that only bumps the version moves none).
+WORK_COLUMNS = ("status", "submitted_at", "kind", "document_id", "annotator_id")
 
 
 def _new_summary(rows: str) -> str:
@@ -149,6 +196,13 @@ def sqlite_triggers() -> list[str]:
         _sqlite_trigger("summary_project_update", "UPDATE OF annotators_per_document, review_single", "annotator_project",
                         [STATE.format(where="project_id = NEW.id")],
                         when="OLD.annotators_per_document IS NOT NEW.annotators_per_document OR OLD.review_single IS NOT NEW.review_single"),
+        _sqlite_trigger("work_annotation_insert", "INSERT", "annotator_annotation", [work_up(_one_row("NEW"))],
+                        when=f"NEW.kind = '{ANNOTATION}'"),
+        _sqlite_trigger("work_annotation_update", f"UPDATE OF {', '.join(WORK_COLUMNS)}", "annotator_annotation",
+                        [work_down(_one_row("OLD")), work_up(_one_row("NEW"))],
+                        when=" OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WORK_COLUMNS)),
+        _sqlite_trigger("work_annotation_delete", "DELETE", "annotator_annotation", [work_down(_one_row("OLD"))],
+                        when=f"OLD.kind = '{ANNOTATION}'"),
     ]
 
 
@@ -163,6 +217,7 @@ TRIGGERS = [
     *[(f"summary_annotation_{event}", "annotator_annotation") for event in ("insert", "update", "delete")],
     *[(f"summary_span_{event}", "annotator_annotationspan") for event in ("insert", "update", "delete")],
     ("summary_project_update", "annotator_project"),
+    *[(f"work_annotation_{event}", "annotator_annotation") for event in ("insert", "update", "delete")],
 ]
 
 
@@ -185,6 +240,12 @@ ANNOTATIONS_CHANGED = f"""document_id IN (SELECT d.document_id FROM new_rows n J
     LATERAL (VALUES (n.document_id), (o.document_id)) AS d(document_id)
     WHERE (n.kind = '{ANNOTATION}' OR o.kind = '{ANNOTATION}') AND (n.status IS DISTINCT FROM o.status
     OR n.submitted_at IS DISTINCT FROM o.submitted_at OR n.kind IS DISTINCT FROM o.kind OR n.document_id IS DISTINCT FROM o.document_id))"""
+
+
+# The old (side "o") or new ("n") rows of the annotations whose counted columns an UPDATE changed.
+WORK_CHANGED = "SELECT {side}.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE " + " OR ".join(
+    f"n.{column} IS DISTINCT FROM o.{column}" for column in WORK_COLUMNS
+)
 
 
 def _pg_function(name: str, statements: list[str]) -> str:
@@ -225,6 +286,10 @@ def postgresql_statements() -> list[str]:
         "summary_spans_old": refresh(SPAN_DOCUMENTS.format(rows="old_rows")),
         "summary_spans_updated": refresh(f"{SPAN_DOCUMENTS.format(rows='new_rows')} OR {SPAN_DOCUMENTS.format(rows='old_rows')}"),
         "summary_project_changed": [STATE.format(where="project_id = NEW.id")],
+        "work_annotations_new": [work_up("new_rows r")],
+        "work_annotations_old": [work_down("old_rows r")],
+        "work_annotations_updated": [work_down(f"({WORK_CHANGED.format(side='o')}) r"),
+                                     work_up(f"({WORK_CHANGED.format(side='n')}) r")],
     }
     statements = [_pg_function(name, body) for name, body in functions.items()]
     both = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
@@ -244,6 +309,9 @@ def postgresql_statements() -> list[str]:
         ("summary_project_update", "AFTER UPDATE OF annotators_per_document, review_single", "annotator_project",
          "summary_project_changed", "",
          "OLD.annotators_per_document IS DISTINCT FROM NEW.annotators_per_document OR OLD.review_single IS DISTINCT FROM NEW.review_single"),
+        ("work_annotation_insert", "AFTER INSERT", "annotator_annotation", "work_annotations_new", "NEW TABLE AS new_rows", ""),
+        ("work_annotation_update", "AFTER UPDATE", "annotator_annotation", "work_annotations_updated", both, ""),
+        ("work_annotation_delete", "AFTER DELETE", "annotator_annotation", "work_annotations_old", "OLD TABLE AS old_rows", ""),
     ]
     for name, timing, table, function, rows, when in triggers:
         statements += _pg_trigger(name, timing, table, function, rows=rows, when=when)
@@ -253,15 +321,18 @@ def postgresql_statements() -> list[str]:
 # ---------------------------------------------------------------- install and rebuild
 
 
-def install(connection) -> None:
-    """Create the triggers (again): idempotent, run by migration 0013 and by `rebuild_summaries`."""
+def install(connection, work: bool = True) -> None:
+    """Create the triggers (again): idempotent, run by migrations 0013 (without the annotators' counts,
+    whose table 0014 makes) and 0014, and by `rebuild_summaries`."""
     statements = postgresql_statements() if connection.vendor == "postgresql" else sqlite_triggers()
+    if not work:
+        statements = [s for s in statements if "work_" not in s]
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
 
 
-def rebuild(connection, project_id: int | None = None) -> int:
+def rebuild(connection, project_id: int | None = None, work: bool = True) -> int:
     """Recompute the summaries and metadata rows of one project (or all) from the base tables; rows written.
 
     Missing summary rows are created, stale ones recounted; metadata rows
@@ -287,4 +358,25 @@ def rebuild(connection, project_id: int | None = None) -> int:
         written = cursor.rowcount
         cursor.execute(f"DELETE FROM {META}{scope}")
         cursor.execute(meta)
+        for statement in work_rebuild(project_id) if work else []:
+            cursor.execute(statement)
     return written
+
+
+def work_rebuild(project_id: int | None = None) -> list[str]:
+    """Recount every annotator's row (of one project, or all) from the annotations; `submitted_changes`
+    moves on by one, so a snapshot taken before the rebuild is not mistaken for current."""
+    scope = "TRUE" if project_id is None else f"d.project_id = {int(project_id)}"
+    sums = ", ".join(f"SUM({_is('a', status)})" for _, status in STATUS_COLUMNS)
+    columns = ", ".join(column for column, _ in STATUS_COLUMNS)
+    recounted = ", ".join(f"{column} = excluded.{column}" for column, _ in STATUS_COLUMNS)
+    zeroed = ", ".join(f"{column} = 0" for column, _ in STATUS_COLUMNS)
+    mine = "" if project_id is None else f" AND project_id = {int(project_id)}"
+    return [
+        f"""UPDATE {WORK} SET {zeroed}, submitted_changes = submitted_changes + 1 WHERE TRUE{mine}""",
+        f"""INSERT INTO {WORK} (project_id, annotator_id, {columns}, submitted_changes)
+        SELECT d.project_id, a.annotator_id, {sums}, 1 FROM annotator_annotation a
+        JOIN annotator_document d ON d.id = a.document_id WHERE a.kind = '{ANNOTATION}' AND {scope}
+        GROUP BY d.project_id, a.annotator_id
+        ON CONFLICT (project_id, annotator_id) DO UPDATE SET {recounted}""",
+    ]

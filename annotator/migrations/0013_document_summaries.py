@@ -14,8 +14,8 @@ from annotator.db import summaries
 
 
 def install_and_backfill(apps, schema_editor):
-    summaries.install(schema_editor.connection)
-    summaries.rebuild(schema_editor.connection)
+    summaries.install(schema_editor.connection, work=False)  # the annotators' counts come with 0014
+    summaries.rebuild(schema_editor.connection, work=False)
 
 
 def drop_triggers(apps, schema_editor):

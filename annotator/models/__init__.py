@@ -45,7 +45,7 @@ from .runs import (
     TrainingRun,
     ScoreSnapshot,
 )
-from .summaries import DocumentMeta, DocumentSummary
+from .summaries import AnnotatorSummary, DocumentMeta, DocumentSummary
 
 __all__ = [
     "content_hash",
@@ -74,5 +74,6 @@ __all__ = [
     "TrainingRun",
     "ScoreSnapshot",
     "DocumentSummary",
+    "AnnotatorSummary",
     "DocumentMeta",
 ]

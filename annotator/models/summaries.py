@@ -5,13 +5,16 @@ of it; a page that filters or counts by state over 100,000 documents would
 otherwise recompute it for each. DocumentSummary holds, per document, what
 the state is computed from and the state itself; DocumentMeta holds the
 document's top-level metadata as indexed (key, value) rows for the list's
-metadata filter. Nothing in Python writes them: the triggers do, on every
+metadata filter; AnnotatorSummary holds each annotator's counts in a
+project, which the progress, agreement and export pages would otherwise
+count over every annotation of the project. Nothing in Python writes them: the triggers do, on every
 write path alike (the ORM, the raw-SQL bulk inserts, the admin), and
 `manage.py rebuild_summaries` recomputes them from the base tables.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -62,3 +65,29 @@ class DocumentMeta(models.Model):
             models.Index(fields=["project", "key", "value", "document"], name="documentmeta_lookup"),
             models.Index(fields=["document"], name="documentmeta_document"),
         ]
+
+
+class AnnotatorSummary(models.Model):
+    """One row per (project, annotator): their annotations counted by status, and how often the submitted
+    ones changed.
+
+    `submitted_changes` grows by one whenever an annotation enters or leaves
+    the submitted status (or is submitted again); with `submitted` it tells
+    a stored agreement or label count that it is out of date
+    (selectors.dashboards.basis), without reading the annotations.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    submitted = models.IntegerField(default=0)
+    drafts = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    submitted_changes = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "annotator"], name="annotatorsummary_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.annotator_id} in {self.project_id}: {self.submitted} submitted"

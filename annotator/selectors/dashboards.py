@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber
 
 from .. import scoring, states
@@ -26,6 +26,7 @@ from ..evaluation.matching import KINDS
 from ..evaluation.schemes import evaluate
 from ..models import (
     Annotation,
+    AnnotatorSummary,
     AnnotationSpan,
     DocumentSummary,
     ExtractorVersion,
@@ -107,20 +108,29 @@ class Dashboard:
     labels_shown: "Shown | None" = None  # where the spans per label come from (a snapshot, or live)
 
 
-def annotator_work(project: Project) -> list[dict]:
-    """Per annotator: submitted, draft and skipped counts and the median seconds of a submitted document.
+def annotator_work(project: Project, medians: dict[str, int] | None = None) -> list[dict]:
+    """Per annotator: submitted, draft and skipped counts (one read of models.AnnotatorSummary, a row an
+    annotator) and the median seconds of a submitted document from `medians` (annotator_medians)."""
+    rows = (
+        AnnotatorSummary.objects.filter(project=project)
+        .filter(Q(submitted__gt=0) | Q(drafts__gt=0) | Q(skipped__gt=0))
+        .order_by("annotator__username")
+        .values_list("annotator__username", "submitted", "drafts", "skipped")
+    )
+    medians = medians or {}
+    return [
+        {"name": name, "submitted": submitted, "draft": drafts, "skipped": skipped, "median_seconds": medians.get(name)}
+        for name, submitted, drafts, skipped in rows
+    ]
 
-    Two queries: counts grouped by (annotator, status); the median picked
-    in the database with a window (the one or two middle rows of each
-    annotator's submitted times), so only two rows an annotator come back.
-    """
-    base = Annotation.objects.filter(document__project=project, kind=Annotation.Kind.ANNOTATION).order_by()
-    work: dict[str, dict] = {}
-    for username, status, n in base.values_list("annotator__username", "status").annotate(n=Count("pk")):
-        entry = work.setdefault(username, {"name": username, "submitted": 0, "draft": 0, "skipped": 0, "median_seconds": None})
-        entry[status] = n
+
+def annotator_medians(project: Project) -> dict[str, int]:
+    """Each annotator's median seconds of a submitted document, picked in the database with a window (the
+    one or two middle rows of each annotator's times come back). It reads every submitted annotation: a
+    small project's page runs it, a large one's shows it from the snapshot of the spans per label."""
     middle = (
-        base.filter(status=SUBMITTED)
+        Annotation.objects.filter(document__project=project, kind=Annotation.Kind.ANNOTATION, status=SUBMITTED)
+        .order_by()
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("annotator_id")], order_by=[F("time_spent").asc(), F("pk").asc()]),
             size=Window(Count("pk"), partition_by=[F("annotator_id")]),
@@ -131,10 +141,7 @@ def annotator_work(project: Project) -> list[dict]:
     times: dict[str, list[float]] = {}
     for username, seconds in middle:
         times.setdefault(username, []).append(seconds)
-    for username, values in times.items():
-        if username in work:
-            work[username]["median_seconds"] = round(sum(values) / len(values))
-    return sorted(work.values(), key=lambda e: e["name"])
+    return {username: round(sum(values) / len(values)) for username, values in times.items()}
 
 
 def dashboard(project: Project) -> Dashboard:
@@ -148,7 +155,8 @@ def dashboard(project: Project) -> Dashboard:
         {"label": label, **{key: per_label.get(label.name, {}).get(key, 0) for key in ("gold", "annotations", "model")}}
         for label in labels
     ]
-    return Dashboard(board_states, submitted_of_k, annotator_work(project), rows, project.annotators_per_document, shown)
+    work = annotator_work(project, (shown.results or {}).get("medians"))
+    return Dashboard(board_states, submitted_of_k, work, rows, project.annotators_per_document, shown)
 
 
 # ---------------------------------------------------------------- snapshots and what they were computed from
@@ -191,17 +199,15 @@ def basis(project: Project, kind: str, subject: str = "", *, labels=None, counts
 
 
 def _submissions(project: Project) -> str:
-    """How many annotations of the project are submitted, and the latest submission's time.
+    """How many annotations of the project are submitted, and how often the submitted set changed.
 
-    A submitted annotation cannot be edited (it is reopened first, which
-    takes it out of the count) and an import that replaces one submits it
-    again, so these two move whenever the submitted spans do. Read from the
-    covering index (document, kind, status, submitted_at) of migration 0011.
+    Read from the annotators' summaries (a row an annotator, kept by
+    triggers): `submitted_changes` moves whenever an annotation is
+    submitted, reopened, skipped after submission, submitted again by an
+    import, or deleted, so the two move whenever the submitted spans can.
     """
-    row = Annotation.objects.filter(
-        document__project=project, kind=Annotation.Kind.ANNOTATION, status=SUBMITTED
-    ).aggregate(n=Count("pk"), last=Max("submitted_at"))
-    return f"{row['n']}@{row['last'].isoformat() if row['last'] else '-'}"
+    row = AnnotatorSummary.objects.filter(project=project).aggregate(n=Sum("submitted"), changes=Sum("submitted_changes"))
+    return f"{row['n'] or 0}@{row['changes'] or 0}"
 
 
 def versions_in(project: Project) -> list[ExtractorVersion]:
@@ -217,10 +223,8 @@ def gold_counts(project: Project) -> dict[str, int]:
 
 
 def submitted_annotations(project: Project) -> int:
-    """How many submitted annotations the project has (what agreement reads)."""
-    return Annotation.objects.filter(
-        document__project=project, kind=Annotation.Kind.ANNOTATION, status=SUBMITTED
-    ).count()
+    """How many submitted annotations the project has (what agreement reads), from the annotators' summaries."""
+    return AnnotatorSummary.objects.filter(project=project).aggregate(n=Sum("submitted"))["n"] or 0
 
 
 
@@ -317,6 +321,11 @@ def label_counts(project: Project) -> dict[str, dict[str, int]]:
     }
 
 
+def labels_now(project: Project) -> dict:
+    """The progress page's heavy numbers as a snapshot keeps them: spans per label, annotators' medians."""
+    return {"labels": label_counts(project), "medians": annotator_medians(project)}
+
+
 # ---------------------------------------------------------------- what a page shows (snapshot or live)
 
 
@@ -351,7 +360,7 @@ def labels_shown(project: Project, labels: list, documents: int) -> Shown:
     if stored is not None and stored.basis == basis(project, Kind.LABELS, labels=labels):
         return Shown(stored.results, stored)
     if documents <= INLINE_LIMIT:
-        return Shown({"labels": label_counts(project)})
+        return Shown(labels_now(project))
     return Shown(stored.results if stored else None, stored, stale=True)
 
 

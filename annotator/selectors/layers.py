@@ -13,7 +13,6 @@ from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
-from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, OuterRef
 
@@ -23,6 +22,7 @@ from ..formats.jsonio import line_bytes, loads
 from ..models import (
     Annotation,
     AnnotationSpan,
+    AnnotatorSummary,
     Document,
     ExtractorVersion,
     GoldChange,
@@ -319,16 +319,11 @@ def _versions_in(project: Project) -> list[ExtractorVersion]:
 
 def export_choices(project: Project) -> dict:
     """What the export page offers: formats, layers, the project's models and annotators."""
+    # The annotators with submitted work here: a row each in their summaries (not a scan of the annotations).
     users = (
-        get_user_model()
-        .objects.filter(
-            annotations__document__project=project,
-            annotations__status=Annotation.Status.SUBMITTED,
-            annotations__kind=Annotation.Kind.ANNOTATION,
-        )
-        .distinct()
-        .order_by("username")
-        .values_list("username", flat=True)
+        AnnotatorSummary.objects.filter(project=project, submitted__gt=0)
+        .order_by("annotator__username")
+        .values_list("annotator__username", flat=True)
     )
     return {
         "formats": [(name, FORMAT_NAMES[name]) for name in EXPORT_FORMATS],

@@ -283,6 +283,7 @@ def submit(annotation: Annotation, user, *, version: int, elapsed: float = 0) ->
     project = document.project
     with transaction.atomic():
         gold.lock_documents([document.pk])  # one submission or review decision on a document at a time
+        _reopen_fields(annotation)  # a skipped annotation gave its slot back: submitting it takes one again
         bump(annotation, version, elapsed, status=Annotation.Status.SUBMITTED, submitted_at=now)
         items = items_of(annotation)
         written = None

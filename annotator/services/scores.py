@@ -56,9 +56,8 @@ def refresh_agreement(project: Project) -> ScoreSnapshot:
 def refresh_labels(project: Project) -> ScoreSnapshot:
     began = time.perf_counter()
     basis = dashboards.basis(project, Kind.LABELS)
-    counts = dashboards.label_counts(project)
     documents = dashboards.gold_counts(project)["total"]
-    return _store(project, Kind.LABELS, "", basis, documents, {"labels": counts}, began)
+    return _store(project, Kind.LABELS, "", basis, documents, dashboards.labels_now(project), began)
 
 
 # ---------------------------------------------------------------- evaluation

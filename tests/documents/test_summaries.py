@@ -1,4 +1,5 @@
-"""The summaries the triggers keep (models.DocumentSummary, DocumentMeta) equal a recount from the base tables.
+"""The summaries the triggers keep (models.DocumentSummary, DocumentMeta, AnnotatorSummary) equal a recount
+from the base tables.
 
 After random edits, submissions, skips, reopenings, reviews, imports, API
 pushes, gold restores, setting changes and deletions, every document's row
@@ -24,6 +25,7 @@ from annotator.db import summaries
 from annotator.formats import Record, Span
 from annotator.models import (
     Annotation,
+    AnnotatorSummary,
     AnnotationSpan,
     Document,
     DocumentMeta,
@@ -90,9 +92,29 @@ def expected_meta(project: Project) -> set:
     return {(d.pk, k, str(v)) for d in project.documents.all() for k, v in d.meta.items() if v is not None}
 
 
+STATUS_FIELD = {SUBMITTED: "submitted", DRAFT: "drafts", SKIPPED: "skipped"}
+
+
+def work_recount(project: Project) -> dict[int, dict]:
+    """Each annotator's annotations in the project counted by status (review copies are not counted)."""
+    counts: dict[int, dict] = {}
+    for annotator_id, status in Annotation.objects.filter(document__project=project, kind=ANNOTATION).values_list(
+        "annotator_id", "status"
+    ):
+        counts.setdefault(annotator_id, {"submitted": 0, "drafts": 0, "skipped": 0})[STATUS_FIELD[status]] += 1
+    return counts
+
+
+def work_stored(project: Project) -> dict[int, dict]:
+    rows = AnnotatorSummary.objects.filter(project=project).values("annotator_id", "submitted", "drafts", "skipped")
+    assert all(min(r["submitted"], r["drafts"], r["skipped"]) >= 0 for r in rows)
+    return {r.pop("annotator_id"): r for r in rows if r["submitted"] or r["drafts"] or r["skipped"]}
+
+
 def assert_in_step(project: Project) -> None:
     assert stored(project) == recount(project)
     assert meta_rows(project) == expected_meta(project)
+    assert work_stored(project) == work_recount(project)
 
 
 @pytest.fixture
@@ -149,7 +171,7 @@ def _random_step(rng: random.Random, project: Project, documents: list[Document]
         elif action == "meta":
             document.meta = {"source": rng.choice(["wire", "blog"]), "n": rng.randrange(3)}
             document.save()
-    except (services.EditRefused, services.StaleEdit) as refused:
+    except (services.EditRefused, services.StaleEdit, services.SlotTaken) as refused:
         return f"{action} refused ({refused.__class__.__name__})"
     return action
 
@@ -209,6 +231,7 @@ def test_rebuild_command_restores_broken_summaries(project, team):
     DocumentSummary.objects.filter(document=documents[2]).delete()
     DocumentMeta.objects.filter(document=documents[3]).delete()
     DocumentMeta.objects.create(document=documents[0], project=project, key="stale", value="x")
+    AnnotatorSummary.objects.filter(project=project).update(submitted=7, drafts=-1)
     assert stored(project) != expected
     call_command("rebuild_summaries", "--project", project.slug, verbosity=0)
     assert_in_step(project)
@@ -292,3 +315,28 @@ def test_pages_run_as_many_queries_at_two_sizes(make_user, client):
                  base + "documents/?state=waiting"]
         counted.append([_queries(client, path) for path in paths])
     assert counted[0] == counted[1]
+
+
+def test_the_submitted_changes_move_when_the_submitted_spans_can(project, team):
+    """What a stored agreement or label count is checked against (selectors.dashboards.basis): it moves on
+    a submission, a reopening, a resubmission and a deletion, not on a draft's edits."""
+    document = make_document(project, TEXT.format(0))
+    label = _labels(project)[0]
+
+    def changes():
+        row = AnnotatorSummary.objects.get(project=project, annotator=team[0])
+        return row.submitted, row.submitted_changes
+
+    annotation = services.start_annotation(document, team[0])
+    services.add_span(annotation, team[0], version=annotation.version, start=0, end=5, label_id=label.pk)
+    assert changes() == (0, 0)  # a draft and its edits
+    for step, expected in (("submit", (1, 1)), ("reopen", (0, 2)), ("submit", (1, 3))):
+        annotation.refresh_from_db()
+        getattr(services, step)(annotation, team[0], version=annotation.version)
+        assert changes() == expected, step
+    services.import_records(project, [Record(id=str(document.pk), text=document.text, spans=[Span(6, 12, "ACTOR")])],
+                            layer="annotations", annotator=team[0])
+    submitted, moved = changes()
+    assert submitted == 1 and moved > 3  # submitted again by the import, with other spans
+    Annotation.objects.filter(annotator=team[0]).delete()
+    assert changes() == (0, moved + 1)

@@ -325,3 +325,28 @@ def test_undoing_a_reopen_after_a_skip_needs_a_free_slot(project, document, make
     assert copy.status == Annotation.Status.SKIPPED
     holding = Annotation.objects.filter(document=document, status__in=[Annotation.Status.DRAFT, Annotation.Status.SUBMITTED])
     assert list(holding.values_list("annotator__username", flat=True)) == ["bob"]
+
+
+def test_submitting_a_skipped_annotation_needs_a_free_slot(project, document, make_user, annotator):
+    """Found by the stateful test on PostgreSQL: Ann skips (the slot goes back), Bob claims it, then Ann
+    submits her skipped copy (Enter in an old tab). That is a claim too: refused, and the document keeps
+    one annotator; with the slot free again, the same submit goes through."""
+    project.annotators_per_document = 1
+    project.review_single = True
+    project.save()
+    bob = make_user("bob", project=project)
+    copy = services.claim_document(document, annotator)
+    services.skip(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    bob_copy = services.claim_document(document, bob)
+    with pytest.raises(services.SlotTaken):
+        services.submit(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    assert copy.status == Annotation.Status.SKIPPED
+    holding = Annotation.objects.filter(document=document, status__in=[Annotation.Status.DRAFT, Annotation.Status.SUBMITTED])
+    assert list(holding.values_list("annotator__username", flat=True)) == ["bob"]
+    bob_copy.refresh_from_db()
+    services.skip(bob_copy, bob, version=bob_copy.version)
+    services.submit(copy, annotator, version=copy.version)
+    copy.refresh_from_db()
+    assert copy.status == Annotation.Status.SUBMITTED

@@ -97,6 +97,9 @@ def test_locked_out_tries_do_not_hash_the_password(client, alice, settings, monk
     """Once locked out, a try costs no password hashing (the hashing is what 4 guessers turned into a DoS)."""
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the real one (conftest)
+    alice.set_password(PASSWORD)
+    alice.save()
     calls = []
     monkeypatch.setattr(PBKDF2PasswordHasher, "verify", lambda self, *a: calls.append(1) or False)
     for _ in range(settings.AXES_FAILURE_LIMIT):
