@@ -21,7 +21,11 @@ What fires what:
   submission time, kind, document or annotator changed: its annotator's
   counts in the project (models.AnnotatorSummary) moved by one, up for the
   new row and down for the old (a delete only ever lowers an existing row,
-  so a summary deleted first by a cascade is not made again).
+  so a summary deleted first by a cascade is not made again);
+- a document's summary inserted, deleted, or its state, gold or project
+  changed (by the statements above): the documents counted per (project,
+  state) and with gold (models.StateCount), down for the old row, up for
+  the new one.
 
 SQLite runs row triggers (a trigger's WHEN may ask the annotation's
 status). PostgreSQL runs statement triggers with transition tables for the
@@ -41,6 +45,7 @@ from ..roles import AnnotationKind, AnnotationStatus, DocumentState
 SUMMARY = "annotator_documentsummary"
 META = "annotator_documentmeta"
 WORK = "annotator_annotatorsummary"
+STATES = "annotator_statecount"
 ANNOTATION = AnnotationKind.ANNOTATION.value
 SUBMITTED = AnnotationStatus.SUBMITTED.value
 
@@ -122,6 +127,29 @@ def _one_row(row: str) -> str:
     return f"(SELECT {row}.annotator_id AS annotator_id, {row}.document_id AS document_id, {row}.kind AS kind, {row}.status AS status) r"
 
 
+def states_up(rows: str, row: str = "r") -> str:
+    """Add the summary rows `rows` holds to the counts per (project, state) (models.StateCount)."""
+    return f"""INSERT INTO {STATES} (project_id, state, documents, gold)
+    SELECT {row}.project_id, {row}.state, COUNT(*), SUM(CASE WHEN {row}.gold_at IS NULL THEN 0 ELSE 1 END)
+    FROM {rows} WHERE TRUE GROUP BY {row}.project_id, {row}.state
+    ON CONFLICT (project_id, state) DO UPDATE SET documents = {STATES}.documents + excluded.documents,
+    gold = {STATES}.gold + excluded.gold"""
+
+
+def states_down(rows: str, row: str = "r") -> str:
+    """Take the summary rows `rows` holds off the counts per (project, state)."""
+    return f"""UPDATE {STATES} SET documents = {STATES}.documents - m.documents, gold = {STATES}.gold - m.gold
+    FROM (SELECT {row}.project_id, {row}.state, COUNT(*) AS documents,
+        SUM(CASE WHEN {row}.gold_at IS NULL THEN 0 ELSE 1 END) AS gold FROM {rows}
+        GROUP BY {row}.project_id, {row}.state) m
+    WHERE m.project_id = {STATES}.project_id AND m.state = {STATES}.state"""
+
+
+def _summary_row(row: str) -> str:
+    """NEW or OLD of a summary row in an SQLite trigger as a one-row table `r`."""
+    return f"(SELECT {row}.project_id AS project_id, {row}.state AS state, {row}.gold_at AS gold_at) r"
+
+
 # The annotation columns whose change moves an annotator's counts (an edit that only bumps the version moves none).
 WORK_COLUMNS = ("status", "submitted_at", "kind", "document_id", "annotator_id")
 
@@ -158,16 +186,24 @@ SUBMITTED_SPAN = (
 )
 
 
-def _sqlite_trigger(name: str, event: str, table: str, statements: list[str], when: str = "") -> str:
+def _sqlite_trigger(name: str, event: str, table: str, statements: list[str], when: str = "") -> tuple[str, str]:
     body = ";\n    ".join(statements)
     condition = f" WHEN {when}" if when else ""
-    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table}{condition} BEGIN\n    {body};\nEND"
+    return name, f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table}{condition} BEGIN\n    {body};\nEND"
 
 
-def sqlite_triggers() -> list[str]:
+def _part(name: str) -> str:
+    """Which part a trigger or function belongs to, by its name: "summary", "work" or "states"."""
+    return name.split("_")[0]
+
+
+PARTS = ("summary", "work", "states")
+
+
+def sqlite_triggers(parts=PARTS) -> list[str]:
     new_doc, old_doc = "document_id = NEW.document_id", "document_id = OLD.document_id"
     changed = "OLD.gold_at IS NOT NEW.gold_at OR OLD.reviewed_at IS NOT NEW.reviewed_at OR OLD.\"order\" IS NOT NEW.\"order\" OR OLD.project_id IS NOT NEW.project_id"
-    return [
+    triggers = [
         _sqlite_trigger("summary_document_insert", "INSERT", "annotator_document",
                         [_new_summary("(SELECT NEW.id AS id, NEW.project_id AS project_id, NEW.\"order\" AS \"order\", "
                                       "NEW.gold_at AS gold_at, NEW.reviewed_at AS reviewed_at)").format(false="0"), SQLITE_META]),
@@ -203,7 +239,14 @@ def sqlite_triggers() -> list[str]:
                         when=" OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WORK_COLUMNS)),
         _sqlite_trigger("work_annotation_delete", "DELETE", "annotator_annotation", [work_down(_one_row("OLD"))],
                         when=f"OLD.kind = '{ANNOTATION}'"),
+        _sqlite_trigger("states_summary_insert", "INSERT", SUMMARY, [states_up(_summary_row("NEW"))]),
+        _sqlite_trigger("states_summary_update", "UPDATE OF state, gold_at, project_id", SUMMARY,
+                        [states_down(_summary_row("OLD")), states_up(_summary_row("NEW"))],
+                        when="OLD.state IS NOT NEW.state OR (OLD.gold_at IS NULL) <> (NEW.gold_at IS NULL) "
+                        "OR OLD.project_id IS NOT NEW.project_id"),
+        _sqlite_trigger("states_summary_delete", "DELETE", SUMMARY, [states_down(_summary_row("OLD"))]),
     ]
+    return [sql for name, sql in triggers if _part(name) in parts]
 
 
 def _span_document(row: str) -> str:
@@ -218,6 +261,7 @@ TRIGGERS = [
     *[(f"summary_span_{event}", "annotator_annotationspan") for event in ("insert", "update", "delete")],
     ("summary_project_update", "annotator_project"),
     *[(f"work_annotation_{event}", "annotator_annotation") for event in ("insert", "update", "delete")],
+    *[(f"states_summary_{event}", SUMMARY) for event in ("insert", "update", "delete")],
 ]
 
 
@@ -241,6 +285,11 @@ ANNOTATIONS_CHANGED = f"""document_id IN (SELECT d.document_id FROM new_rows n J
     WHERE (n.kind = '{ANNOTATION}' OR o.kind = '{ANNOTATION}') AND (n.status IS DISTINCT FROM o.status
     OR n.submitted_at IS DISTINCT FROM o.submitted_at OR n.kind IS DISTINCT FROM o.kind OR n.document_id IS DISTINCT FROM o.document_id))"""
 
+
+# The old ("o") or new ("n") summary rows whose state, gold or project an UPDATE changed.
+STATES_CHANGED = ("SELECT {side}.* FROM new_rows n JOIN old_rows o ON o.document_id = n.document_id "
+                  "WHERE n.state IS DISTINCT FROM o.state OR (n.gold_at IS NULL) <> (o.gold_at IS NULL) "
+                  "OR n.project_id IS DISTINCT FROM o.project_id")
 
 # The old (side "o") or new ("n") rows of the annotations whose counted columns an UPDATE changed.
 WORK_CHANGED = "SELECT {side}.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE " + " OR ".join(
@@ -267,7 +316,7 @@ def _pg_trigger(name: str, timing: str, table: str, function: str, *, rows: str 
     ]
 
 
-def postgresql_statements() -> list[str]:
+def postgresql_statements(parts=PARTS) -> list[str]:
     """Functions and triggers (CREATE OR REPLACE, DROP IF EXISTS first: safe to run again)."""
     annotation_docs = f"document_id IN (SELECT document_id FROM {{rows}} WHERE kind = '{ANNOTATION}')"
     moved = "OLD.gold_at IS DISTINCT FROM NEW.gold_at OR OLD.reviewed_at IS DISTINCT FROM NEW.reviewed_at OR " \
@@ -290,8 +339,12 @@ def postgresql_statements() -> list[str]:
         "work_annotations_old": [work_down("old_rows r")],
         "work_annotations_updated": [work_down(f"({WORK_CHANGED.format(side='o')}) r"),
                                      work_up(f"({WORK_CHANGED.format(side='n')}) r")],
+        "states_summaries_new": [states_up("new_rows r")],
+        "states_summaries_old": [states_down("old_rows r")],
+        "states_summaries_updated": [states_down(f"({STATES_CHANGED.format(side='o')}) r"),
+                                     states_up(f"({STATES_CHANGED.format(side='n')}) r")],
     }
-    statements = [_pg_function(name, body) for name, body in functions.items()]
+    statements = [_pg_function(name, body) for name, body in functions.items() if _part(name) in parts]
     both = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
     triggers = [
         ("summary_document_insert", "AFTER INSERT", "annotator_document", "summary_documents_inserted", "NEW TABLE AS new_rows", ""),
@@ -312,27 +365,30 @@ def postgresql_statements() -> list[str]:
         ("work_annotation_insert", "AFTER INSERT", "annotator_annotation", "work_annotations_new", "NEW TABLE AS new_rows", ""),
         ("work_annotation_update", "AFTER UPDATE", "annotator_annotation", "work_annotations_updated", both, ""),
         ("work_annotation_delete", "AFTER DELETE", "annotator_annotation", "work_annotations_old", "OLD TABLE AS old_rows", ""),
+        # (An UPDATE OF a column list cannot have transition tables: the function picks the changed rows.)
+        ("states_summary_insert", "AFTER INSERT", SUMMARY, "states_summaries_new", "NEW TABLE AS new_rows", ""),
+        ("states_summary_update", "AFTER UPDATE", SUMMARY, "states_summaries_updated", both, ""),
+        ("states_summary_delete", "AFTER DELETE", SUMMARY, "states_summaries_old", "OLD TABLE AS old_rows", ""),
     ]
     for name, timing, table, function, rows, when in triggers:
-        statements += _pg_trigger(name, timing, table, function, rows=rows, when=when)
+        if _part(name) in parts:
+            statements += _pg_trigger(name, timing, table, function, rows=rows, when=when)
     return statements
 
 
 # ---------------------------------------------------------------- install and rebuild
 
 
-def install(connection, work: bool = True) -> None:
-    """Create the triggers (again): idempotent, run by migrations 0013 (without the annotators' counts,
-    whose table 0014 makes) and 0014, and by `rebuild_summaries`."""
-    statements = postgresql_statements() if connection.vendor == "postgresql" else sqlite_triggers()
-    if not work:
-        statements = [s for s in statements if "work_" not in s]
+def install(connection, parts=PARTS) -> None:
+    """Create the triggers (again): idempotent, run by `rebuild_summaries` and by the migrations, each with
+    the parts whose tables exist by then (0013 "summary", 0014 "work", 0015 "states")."""
+    statements = postgresql_statements(parts) if connection.vendor == "postgresql" else sqlite_triggers(parts)
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
 
 
-def rebuild(connection, project_id: int | None = None, work: bool = True) -> int:
+def rebuild(connection, project_id: int | None = None, parts=PARTS) -> int:
     """Recompute the summaries and metadata rows of one project (or all) from the base tables; rows written.
 
     Missing summary rows are created, stale ones recounted; metadata rows
@@ -358,9 +414,22 @@ def rebuild(connection, project_id: int | None = None, work: bool = True) -> int
         written = cursor.rowcount
         cursor.execute(f"DELETE FROM {META}{scope}")
         cursor.execute(meta)
-        for statement in work_rebuild(project_id) if work else []:
+        for statement in work_rebuild(project_id) if "work" in parts else []:
+            cursor.execute(statement)
+        for statement in states_rebuild(project_id) if "states" in parts else []:
             cursor.execute(statement)
     return written
+
+
+def states_rebuild(project_id: int | None = None) -> list[str]:
+    """Count the documents per state (and with gold) again from the summaries (of one project, or all)."""
+    scope = "" if project_id is None else f" WHERE project_id = {int(project_id)}"
+    return [
+        f"DELETE FROM {STATES}{scope}",
+        f"""INSERT INTO {STATES} (project_id, state, documents, gold)
+        SELECT project_id, state, COUNT(*), SUM(CASE WHEN gold_at IS NULL THEN 0 ELSE 1 END) FROM {SUMMARY}{scope}
+        GROUP BY project_id, state""",
+    ]
 
 
 def work_rebuild(project_id: int | None = None) -> list[str]:

@@ -14,8 +14,9 @@ from annotator.db import summaries
 
 
 def install_and_backfill(apps, schema_editor):
-    summaries.install(schema_editor.connection, work=False)  # the annotators' counts come with 0014
-    summaries.rebuild(schema_editor.connection, work=False)
+    # The later parts' tables come with 0014 (annotators' counts) and 0015 (counts per state).
+    summaries.install(schema_editor.connection, parts=("summary",))
+    summaries.rebuild(schema_editor.connection, parts=("summary",))
 
 
 def drop_triggers(apps, schema_editor):

@@ -13,7 +13,7 @@ from annotator.db import summaries
 
 
 def install_and_backfill(apps, schema_editor):
-    summaries.install(schema_editor.connection)
+    summaries.install(schema_editor.connection, parts=("work",))
     with schema_editor.connection.cursor() as cursor:
         for statement in summaries.work_rebuild():
             cursor.execute(statement)

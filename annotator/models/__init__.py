@@ -45,7 +45,7 @@ from .runs import (
     TrainingRun,
     ScoreSnapshot,
 )
-from .summaries import AnnotatorSummary, DocumentMeta, DocumentSummary
+from .summaries import AnnotatorSummary, DocumentMeta, DocumentSummary, StateCount
 
 __all__ = [
     "content_hash",
@@ -75,5 +75,6 @@ __all__ = [
     "ScoreSnapshot",
     "DocumentSummary",
     "AnnotatorSummary",
+    "StateCount",
     "DocumentMeta",
 ]

@@ -7,7 +7,9 @@ the state is computed from and the state itself; DocumentMeta holds the
 document's top-level metadata as indexed (key, value) rows for the list's
 metadata filter; AnnotatorSummary holds each annotator's counts in a
 project, which the progress, agreement and export pages would otherwise
-count over every annotation of the project. Nothing in Python writes them: the triggers do, on every
+count over every annotation of the project; StateCount holds the documents
+per (project, state), and how many of them have gold, which the same
+pages would otherwise count over every document. Nothing in Python writes them: the triggers do, on every
 write path alike (the ORM, the raw-SQL bulk inserts, the admin), and
 `manage.py rebuild_summaries` recomputes them from the base tables.
 """
@@ -91,3 +93,18 @@ class AnnotatorSummary(models.Model):
 
     def __str__(self):
         return f"{self.annotator_id} in {self.project_id}: {self.submitted} submitted"
+
+
+class StateCount(models.Model):
+    """How many of a project's documents are in a state (annotator.states), and how many of those have gold."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    state = models.CharField(max_length=16, choices=DocumentState.choices)
+    documents = models.IntegerField(default=0)
+    gold = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "state"], name="statecount_unique")]
+
+    def __str__(self):
+        return f"{self.project_id} {self.state}: {self.documents}"

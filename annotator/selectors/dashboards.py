@@ -36,10 +36,10 @@ from ..models import (
     Prediction,
     Project,
     ScoreSnapshot,
+    StateCount,
 )
 from . import latest_extractor
 
-DONE_STATUSES = (Annotation.Status.SUBMITTED, Annotation.Status.SKIPPED)
 SUBMITTED = Annotation.Status.SUBMITTED
 DRAFT = Annotation.Status.DRAFT
 Kind = ScoreSnapshot.Kind
@@ -65,30 +65,29 @@ class Progress:
 
 
 def progress_of(project: Project, user) -> Progress:
-    """The user's documents done (of all in the project) and how many have gold (two queries)."""
-    done = Annotation.objects.filter(
-        document__project=project, annotator=user, kind=Annotation.Kind.ANNOTATION, status__in=DONE_STATUSES
-    ).count()
-    totals = project.documents.order_by().aggregate(total=Count("pk"), gold=Count("pk", filter=Q(gold_at__isnull=False)))
-    return Progress(total=totals["total"], done=done, gold=totals["gold"])
+    """The user's documents done (of all in the project) and how many have gold (two queries of the
+    summaries the triggers keep: the user's row, a row a state)."""
+    mine = AnnotatorSummary.objects.filter(project=project, annotator=user).values_list("submitted", "skipped").first()
+    totals = gold_counts(project)
+    return Progress(total=totals["total"], done=sum(mine or ()), gold=totals["gold"])
 
 
 # ---------------------------------------------------------------- documents by state
 
 
 def state_counts(project: Project) -> dict[str, int]:
-    """How many documents are in each state (annotator.states): one grouped count of the documents'
-    summaries (models.DocumentSummary, kept by triggers), read from the index (project, state, ...)."""
+    """How many documents are in each state (annotator.states): the project's rows of models.StateCount
+    (kept by triggers from the documents' summaries), a row a state."""
     counts, _ = _grouped_counts(project)
     return counts
 
 
 def _grouped_counts(project: Project) -> tuple[dict[str, int], list[tuple[int, int]]]:
-    """Documents per state, and per number of submissions among those submitted but not yet enough (two
-    grouped queries over the summaries, whatever the number of documents)."""
-    summaries = DocumentSummary.objects.filter(project=project).order_by()
-    grouped = dict(summaries.values_list("state").annotate(n=Count("pk")))
+    """Documents per state (a row a state), and per number of submissions among those submitted but not
+    yet enough (a grouped query over those documents' summaries)."""
+    grouped = dict(StateCount.objects.filter(project=project).values_list("state", "documents"))
     counts = {key: grouped.get(key, 0) for key in states.ORDER}
+    summaries = DocumentSummary.objects.filter(project=project).order_by()
     partial = summaries.filter(state=states.SUBMITTED).values_list("submitted").annotate(n=Count("pk"))
     needed = states.needed_for_review(project.annotators_per_document, project.needs_review)
     submitted_of_k = sorted((n, documents) for n, documents in partial if 0 < n < needed)
@@ -218,8 +217,10 @@ def versions_in(project: Project) -> list[ExtractorVersion]:
 
 
 def gold_counts(project: Project) -> dict[str, int]:
-    """How many documents the project has, and how many of them have gold (one query)."""
-    return project.documents.order_by().aggregate(total=Count("pk"), gold=Count("pk", filter=Q(gold_at__isnull=False)))
+    """How many documents the project has, and how many of them have gold (one query of a row per state,
+    models.StateCount, kept by triggers)."""
+    row = StateCount.objects.filter(project=project).aggregate(total=Sum("documents"), gold=Sum("gold"))
+    return {"total": row["total"] or 0, "gold": row["gold"] or 0}
 
 
 def submitted_annotations(project: Project) -> int:

@@ -1,5 +1,5 @@
-"""The summaries the triggers keep (models.DocumentSummary, DocumentMeta, AnnotatorSummary) equal a recount
-from the base tables.
+"""The summaries the triggers keep (models.DocumentSummary, DocumentMeta, AnnotatorSummary, StateCount)
+equal a recount from the base tables.
 
 After random edits, submissions, skips, reopenings, reviews, imports, API
 pushes, gold restores, setting changes and deletions, every document's row
@@ -33,6 +33,7 @@ from annotator.models import (
     Label,
     Membership,
     Project,
+    StateCount,
 )
 from annotator.selectors import queue
 from annotator.services import gold
@@ -111,10 +112,26 @@ def work_stored(project: Project) -> dict[int, dict]:
     return {r.pop("annotator_id"): r for r in rows if r["submitted"] or r["drafts"] or r["skipped"]}
 
 
+def states_stored(project: Project) -> dict[str, tuple[int, int]]:
+    rows = StateCount.objects.filter(project=project).values_list("state", "documents", "gold")
+    assert all(documents >= gold >= 0 for _, documents, gold in rows)
+    return {state: (documents, gold) for state, documents, gold in rows if documents}
+
+
+def states_recount(expected: dict[int, dict]) -> dict[str, tuple[int, int]]:
+    counts: dict[str, tuple[int, int]] = {}
+    for row in expected.values():
+        documents, gold = counts.get(row["state"], (0, 0))
+        counts[row["state"]] = (documents + 1, gold + (row["gold_at"] is not None))
+    return counts
+
+
 def assert_in_step(project: Project) -> None:
-    assert stored(project) == recount(project)
+    expected = recount(project)
+    assert stored(project) == expected
     assert meta_rows(project) == expected_meta(project)
     assert work_stored(project) == work_recount(project)
+    assert states_stored(project) == states_recount(expected)
 
 
 @pytest.fixture
@@ -232,6 +249,7 @@ def test_rebuild_command_restores_broken_summaries(project, team):
     DocumentMeta.objects.filter(document=documents[3]).delete()
     DocumentMeta.objects.create(document=documents[0], project=project, key="stale", value="x")
     AnnotatorSummary.objects.filter(project=project).update(submitted=7, drafts=-1)
+    StateCount.objects.filter(project=project).update(documents=99)
     assert stored(project) != expected
     call_command("rebuild_summaries", "--project", project.slug, verbosity=0)
     assert_in_step(project)

@@ -1,0 +1,47 @@
+"""Migration: the documents per (project, state) and with gold (models.StateCount), kept by triggers on
+the documents' summaries; the backfill counts the summaries in one grouped statement."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+from annotator.db import summaries
+
+
+def install_and_backfill(apps, schema_editor):
+    summaries.install(schema_editor.connection, parts=("states",))
+    with schema_editor.connection.cursor() as cursor:
+        for statement in summaries.states_rebuild():
+            cursor.execute(statement)
+
+
+def drop_triggers(apps, schema_editor):
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        for name, table in summaries.TRIGGERS:
+            if name.startswith("states_"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}" if connection.vendor == "postgresql"
+                               else f"DROP TRIGGER IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('annotator', '0014_annotator_summaries'),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='StateCount',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('state', models.CharField(choices=[('unassigned', 'Unassigned'), ('in_progress', 'In progress'), ('submitted', 'Submitted (n of k)'), ('waiting', 'Waiting for review'), ('reviewed', 'Reviewed')], max_length=16)),
+                ('documents', models.IntegerField(default=0)),
+                ('gold', models.IntegerField(default=0)),
+                ('project', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='annotator.project')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('project', 'state'), name='statecount_unique')],
+            },
+        ),
+        migrations.RunPython(install_and_backfill, drop_triggers),
+    ]
