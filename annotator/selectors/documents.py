@@ -29,6 +29,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.expressions import RawSQL
@@ -51,12 +52,13 @@ from ..models import (
     PredictedSpan,
     Prediction,
     Project,
+    StateCount,
 )
 
 ANNOTATION = Annotation.Kind.ANNOTATION
 SUBMITTED = Annotation.Status.SUBMITTED
 # Up to this many rows a filtered list is counted exactly; past it the count is an estimate.
-EXACT_COUNT_LIMIT = 10_000
+EXACT_COUNT_LIMIT = 1_000
 
 
 @dataclass
@@ -353,15 +355,19 @@ def _add_people(rows: list[DocumentRow]) -> None:
 def count_of(project: Project, user, role: str | None, query: ListQuery) -> Total:
     """The list's size, cheaply and in a fixed number of queries for a given filter.
 
-    An overseer's unfiltered list is counted exactly (an index-only count of
-    the project's documents). Otherwise the count runs over a LIMIT: exact
+    An overseer's list with no filter, or with a state filter alone, is
+    counted exactly from the documents per state (models.StateCount, kept by
+    triggers: a row a state). Otherwise the count runs over a LIMIT: exact
     up to EXACT_COUNT_LIMIT rows; past it, PostgreSQL gives its planner's
     estimate (EXPLAIN, asked every time so the number of queries does not
     depend on the data) and SQLite, which keeps no estimate, says "more than".
     """
+    if role in (Membership.Role.MANAGER, Membership.Role.REVIEWER) and not replace(query, state="").filtered:
+        per_state = StateCount.objects.filter(project=project)
+        if query.state:
+            per_state = per_state.filter(state=query.state)
+        return Total(per_state.aggregate(n=Sum("documents"))["n"] or 0, True)
     documents = listed(project, user, role, query)
-    if not query.filtered and role in (Membership.Role.MANAGER, Membership.Role.REVIEWER):
-        return Total(project.documents.count(), True)
     estimate = _planner_estimate(documents) if connection.vendor == "postgresql" else None
     n = documents.order_by().values("id")[: EXACT_COUNT_LIMIT + 1].count()
     if n <= EXACT_COUNT_LIMIT:
