@@ -5,9 +5,20 @@ Page 1 is read first and counted only when it is full: a short first page
 hot path "fetch one document with its spans" spends no COUNT query.
 """
 
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
+from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+
+class KnownCount(Paginator):
+    """A paginator told its count (`known`) when the view keeps one, so it runs no COUNT(*)."""
+
+    known: int | None = None
+
+    @cached_property
+    def count(self):
+        return self.known if self.known is not None else super().count
 
 
 class Pagination(PageNumberPagination):
@@ -27,6 +38,9 @@ class Pagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         number = self._number(request, self.page_query_param, self.max_page)
         self._number(request, self.page_size_query_param, self.max_page_size)
+        # A view that keeps its list's size (DocumentList.known_count: counts the triggers keep) saves the COUNT.
+        known = getattr(view, "known_count", lambda: None)()
+        self.django_paginator_class = type("Counted", (KnownCount,), {"known": known})
         if number not in (None, 1):
             return super().paginate_queryset(queryset, request, view)
         self.request = request

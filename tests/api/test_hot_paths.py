@@ -152,3 +152,20 @@ def test_pushing_predictions_for_known_documents_does_not_read_a_row_at_a_time(p
     big, response = queries(lambda: boss.post(url(project, "predictions/"), body(many, "ext-b"), format="json"))
     assert response.json()["spans"] == len(many) == 12
     assert big == small
+
+
+def test_the_document_list_is_counted_without_a_count_of_the_documents(project, docs, boss, as_user):
+    """An overseer's list, whole or of one state, takes its count from the documents per state the
+    triggers keep; the count equals a recount, and no COUNT(*) of the documents runs. A filter the
+    counts do not know (status, q) is counted the plain way."""
+    more_documents(project, 60, start=10)  # more than a page of 50: the count is needed
+    total = project.documents.count()
+    for params, expected in (("", total), ("?state=unassigned", total), ("?state=reviewed", 0)):
+        n, response = queries(lambda: boss.get(url(project, f"documents/{params}")))
+        assert response.json()["count"] == expected
+        with CaptureQueriesContext(connection) as captured:
+            boss.get(url(project, f"documents/{params}"))
+        assert not any("COUNT(" in q["sql"] and "annotator_document" in q["sql"] and "annotator_statecount" not in q["sql"]
+                       for q in captured.captured_queries)
+    response = boss.get(url(project, "documents/?q=Mosul"))
+    assert response.json()["count"] == total
