@@ -25,7 +25,8 @@ What fires what:
 - a document's summary inserted, deleted, or its state, gold or project
   changed (by the statements above): the documents counted per (project,
   state) and with gold (models.StateCount), down for the old row, up for
-  the new one.
+  the new one (on PostgreSQL as rows of changes that readers sum, so the
+  writers of a project never queue on one counter row; see pg_states).
 
 SQLite runs row triggers (a trigger's WHEN may ask the annotation's
 status). PostgreSQL runs statement triggers with transition tables for the
@@ -127,27 +128,51 @@ def _one_row(row: str) -> str:
     return f"(SELECT {row}.annotator_id AS annotator_id, {row}.document_id AS document_id, {row}.kind AS kind, {row}.status AS status) r"
 
 
-def states_up(rows: str, row: str = "r") -> str:
-    """Add the summary rows `rows` holds to the counts per (project, state) (models.StateCount)."""
-    return f"""INSERT INTO {STATES} (project_id, state, documents, gold)
-    SELECT {row}.project_id, {row}.state, COUNT(*), SUM(CASE WHEN {row}.gold_at IS NULL THEN 0 ELSE 1 END)
-    FROM {rows} WHERE TRUE GROUP BY {row}.project_id, {row}.state
-    ON CONFLICT (project_id, state) DO UPDATE SET documents = {STATES}.documents + excluded.documents,
-    gold = {STATES}.gold + excluded.gold"""
+def _gold(row: str) -> str:
+    return f"CASE WHEN {row}.gold_at IS NULL THEN 0 ELSE 1 END"
 
 
-def states_down(rows: str, row: str = "r") -> str:
-    """Take the summary rows `rows` holds off the counts per (project, state)."""
-    return f"""UPDATE {STATES} SET documents = {STATES}.documents - m.documents, gold = {STATES}.gold - m.gold
-    FROM (SELECT {row}.project_id, {row}.state, COUNT(*) AS documents,
-        SUM(CASE WHEN {row}.gold_at IS NULL THEN 0 ELSE 1 END) AS gold FROM {rows}
-        GROUP BY {row}.project_id, {row}.state) m
-    WHERE m.project_id = {STATES}.project_id AND m.state = {STATES}.state"""
+def sqlite_states(row: str, sign: int) -> list[str]:
+    """Move the count of the summary row `row` (NEW or OLD) by `sign` in its (project, state) row: one row
+    a key on SQLite, whose single writer makes an UPDATE (then an INSERT if the key is new) safe."""
+    key = f"project_id = {row}.project_id AND state = {row}.state"
+    update = f"UPDATE {STATES} SET documents = documents + ({sign}), gold = gold + ({sign}) * {_gold(row)} WHERE {key}"
+    if sign < 0:
+        return [update]
+    insert = (f"INSERT INTO {STATES} (project_id, state, documents, gold) SELECT {row}.project_id, {row}.state, 1, "
+              f"{_gold(row)} WHERE NOT EXISTS (SELECT 1 FROM {STATES} WHERE {key})")
+    return [update, insert]
 
 
-def _summary_row(row: str) -> str:
-    """NEW or OLD of a summary row in an SQLite trigger as a one-row table `r`."""
-    return f"(SELECT {row}.project_id AS project_id, {row}.state AS state, {row}.gold_at AS gold_at) r"
+# PostgreSQL: a statement adds its changes as new rows (documents and gold per (project, state), + for the
+# new summary rows, - for the old), so writers in one project never wait on one another's counter row;
+# a reader sums the rows. Past COMPACT_AFTER rows a project's rows are folded into one a state, taking
+# only rows no other transaction holds (SKIP LOCKED), so folding never waits either.
+COMPACT_AFTER = 64
+
+
+def pg_states(new: str | None, old: str | None) -> list[str]:
+    """The statements of a summary trigger on PostgreSQL: `new` and `old` are the changed rows (SQL of a
+    table aliased r), either may be None."""
+    parts = []
+    if new:
+        parts.append(f"SELECT r.project_id, r.state, 1 AS documents, {_gold('r')} AS gold FROM {new}")
+    if old:
+        parts.append(f"SELECT r.project_id, r.state, -1 AS documents, -{_gold('r')} AS gold FROM {old}")
+    changes = " UNION ALL ".join(parts)
+    projects = " UNION ".join(f"SELECT r.project_id FROM {rows}" for rows in (new, old) if rows)
+    return [
+        f"""INSERT INTO {STATES} (project_id, state, documents, gold)
+        SELECT project_id, state, SUM(documents), SUM(gold) FROM ({changes}) x
+        GROUP BY project_id, state HAVING SUM(documents) <> 0 OR SUM(gold) <> 0""",
+        f"""IF EXISTS (SELECT 1 FROM {STATES} s WHERE s.project_id IN ({projects})
+            GROUP BY s.project_id HAVING COUNT(*) > {COMPACT_AFTER}) THEN
+            WITH gone AS (DELETE FROM {STATES} WHERE id IN (SELECT id FROM {STATES}
+                WHERE project_id IN ({projects}) FOR UPDATE SKIP LOCKED) RETURNING project_id, state, documents, gold)
+            INSERT INTO {STATES} (project_id, state, documents, gold)
+            SELECT project_id, state, SUM(documents), SUM(gold) FROM gone GROUP BY project_id, state;
+        END IF""",
+    ]
 
 
 # The annotation columns whose change moves an annotator's counts (an edit that only bumps the version moves none).
@@ -239,12 +264,12 @@ def sqlite_triggers(parts=PARTS) -> list[str]:
                         when=" OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WORK_COLUMNS)),
         _sqlite_trigger("work_annotation_delete", "DELETE", "annotator_annotation", [work_down(_one_row("OLD"))],
                         when=f"OLD.kind = '{ANNOTATION}'"),
-        _sqlite_trigger("states_summary_insert", "INSERT", SUMMARY, [states_up(_summary_row("NEW"))]),
+        _sqlite_trigger("states_summary_insert", "INSERT", SUMMARY, sqlite_states("NEW", +1)),
         _sqlite_trigger("states_summary_update", "UPDATE OF state, gold_at, project_id", SUMMARY,
-                        [states_down(_summary_row("OLD")), states_up(_summary_row("NEW"))],
+                        sqlite_states("OLD", -1) + sqlite_states("NEW", +1),
                         when="OLD.state IS NOT NEW.state OR (OLD.gold_at IS NULL) <> (NEW.gold_at IS NULL) "
                         "OR OLD.project_id IS NOT NEW.project_id"),
-        _sqlite_trigger("states_summary_delete", "DELETE", SUMMARY, [states_down(_summary_row("OLD"))]),
+        _sqlite_trigger("states_summary_delete", "DELETE", SUMMARY, sqlite_states("OLD", -1)),
     ]
     return [sql for name, sql in triggers if _part(name) in parts]
 
@@ -339,10 +364,9 @@ def postgresql_statements(parts=PARTS) -> list[str]:
         "work_annotations_old": [work_down("old_rows r")],
         "work_annotations_updated": [work_down(f"({WORK_CHANGED.format(side='o')}) r"),
                                      work_up(f"({WORK_CHANGED.format(side='n')}) r")],
-        "states_summaries_new": [states_up("new_rows r")],
-        "states_summaries_old": [states_down("old_rows r")],
-        "states_summaries_updated": [states_down(f"({STATES_CHANGED.format(side='o')}) r"),
-                                     states_up(f"({STATES_CHANGED.format(side='n')}) r")],
+        "states_summaries_new": pg_states("new_rows r", None),
+        "states_summaries_old": pg_states(None, "old_rows r"),
+        "states_summaries_updated": pg_states(f"({STATES_CHANGED.format(side='n')}) r", f"({STATES_CHANGED.format(side='o')}) r"),
     }
     statements = [_pg_function(name, body) for name, body in functions.items() if _part(name) in parts]
     both = "OLD TABLE AS old_rows NEW TABLE AS new_rows"

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('project', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='annotator.project')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'state'), name='statecount_unique')],
+                'indexes': [models.Index(fields=['project', 'state'], name='statecount_project_state')],
             },
         ),
         migrations.RunPython(install_and_backfill, drop_triggers),

@@ -96,7 +96,13 @@ class AnnotatorSummary(models.Model):
 
 
 class StateCount(models.Model):
-    """How many of a project's documents are in a state (annotator.states), and how many of those have gold."""
+    """How many of a project's documents are in a state (annotator.states), and how many of those have gold.
+
+    Read as sums per (project, state): SQLite keeps one row a key, while
+    PostgreSQL adds a row of changes per statement and folds them from time
+    to time (annotator.db.summaries.pg_states), so that concurrent writers
+    never wait on, or deadlock over, a project's counter rows.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     state = models.CharField(max_length=16, choices=DocumentState.choices)
@@ -104,7 +110,7 @@ class StateCount(models.Model):
     gold = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "state"], name="statecount_unique")]
+        indexes = [models.Index(fields=["project", "state"], name="statecount_project_state")]
 
     def __str__(self):
         return f"{self.project_id} {self.state}: {self.documents}"

@@ -85,7 +85,7 @@ def state_counts(project: Project) -> dict[str, int]:
 def _grouped_counts(project: Project) -> tuple[dict[str, int], list[tuple[int, int]]]:
     """Documents per state (a row a state), and per number of submissions among those submitted but not
     yet enough (a grouped query over those documents' summaries)."""
-    grouped = dict(StateCount.objects.filter(project=project).values_list("state", "documents"))
+    grouped = dict(StateCount.objects.filter(project=project).order_by().values_list("state").annotate(n=Sum("documents")))
     counts = {key: grouped.get(key, 0) for key in states.ORDER}
     summaries = DocumentSummary.objects.filter(project=project).order_by()
     partial = summaries.filter(state=states.SUBMITTED).values_list("submitted").annotate(n=Count("pk"))
