@@ -322,6 +322,15 @@ WORK_CHANGED = "SELECT {side}.* FROM new_rows n JOIN old_rows o ON o.id = n.id W
 )
 
 
+# The documents whose gold time, review time, order or project an UPDATE changed (PostgreSQL).
+DOCUMENTS_MOVED = """SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE n.gold_at IS DISTINCT FROM o.gold_at OR n.reviewed_at IS DISTINCT FROM o.reviewed_at
+    OR n."order" IS DISTINCT FROM o."order" OR n.project_id IS DISTINCT FROM o.project_id"""
+
+PG_COPY_DOCUMENTS = f"""UPDATE {SUMMARY} SET gold_at = n.gold_at, reviewed_at = n.reviewed_at, "order" = n."order",
+    project_id = n.project_id FROM new_rows n WHERE {SUMMARY}.document_id = n.id AND n.id IN ({DOCUMENTS_MOVED})"""
+
+
 def _pg_function(name: str, statements: list[str]) -> str:
     body = ";\n        ".join(statements)
     return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -344,11 +353,9 @@ def _pg_trigger(name: str, timing: str, table: str, function: str, *, rows: str 
 def postgresql_statements(parts=PARTS) -> list[str]:
     """Functions and triggers (CREATE OR REPLACE, DROP IF EXISTS first: safe to run again)."""
     annotation_docs = f"document_id IN (SELECT document_id FROM {{rows}} WHERE kind = '{ANNOTATION}')"
-    moved = "OLD.gold_at IS DISTINCT FROM NEW.gold_at OR OLD.reviewed_at IS DISTINCT FROM NEW.reviewed_at OR " \
-            'OLD."order" IS DISTINCT FROM NEW."order" OR OLD.project_id IS DISTINCT FROM NEW.project_id'
     functions = {
         "summary_documents_inserted": [_new_summary("new_rows").format(false="false"), PG_META.format(rows="new_rows")],
-        "summary_document_changed": [COPY_DOCUMENT, STATE.format(where="document_id = NEW.id")],
+        "summary_document_changed": [PG_COPY_DOCUMENTS, STATE.format(where=f"document_id IN ({DOCUMENTS_MOVED})")],
         "summary_document_meta": [f"DELETE FROM {META} WHERE document_id = NEW.id",
                                   PG_META.format(rows="(SELECT NEW.id AS id, NEW.project_id AS project_id, NEW.meta AS meta)")],
         "summary_documents_deleted": [f"DELETE FROM {SUMMARY} WHERE document_id IN (SELECT id FROM old_rows)",
@@ -372,8 +379,10 @@ def postgresql_statements(parts=PARTS) -> list[str]:
     both = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
     triggers = [
         ("summary_document_insert", "AFTER INSERT", "annotator_document", "summary_documents_inserted", "NEW TABLE AS new_rows", ""),
-        ("summary_document_update", 'AFTER UPDATE OF gold_at, reviewed_at, "order", project_id', "annotator_document",
-         "summary_document_changed", "", moved),
+        # A statement trigger (one refresh for a bulk UPDATE of gold times, not a statement a row, which in
+        # one long transaction made each row's work grow with the rows before it); a column list cannot
+        # have transition tables, so the function picks the rows whose copied columns changed.
+        ("summary_document_update", "AFTER UPDATE", "annotator_document", "summary_document_changed", both, ""),
         ("summary_document_meta", "AFTER UPDATE OF meta, project_id", "annotator_document", "summary_document_meta", "",
          "OLD.meta IS DISTINCT FROM NEW.meta OR OLD.project_id IS DISTINCT FROM NEW.project_id"),
         ("summary_document_delete", "AFTER DELETE", "annotator_document", "summary_documents_deleted", "OLD TABLE AS old_rows", ""),

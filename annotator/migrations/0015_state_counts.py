@@ -1,5 +1,6 @@
 """Migration: the documents per (project, state) and with gold (models.StateCount), kept by triggers on
-the documents' summaries; the backfill counts the summaries in one grouped statement."""
+the documents' summaries; the backfill counts the summaries in one grouped statement. The summaries'
+own triggers are installed again (PostgreSQL: the documents' update trigger is a statement trigger now)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -8,7 +9,8 @@ from annotator.db import summaries
 
 
 def install_and_backfill(apps, schema_editor):
-    summaries.install(schema_editor.connection, parts=("states",))
+    # "summary" again too: on PostgreSQL the documents' update trigger became a statement trigger.
+    summaries.install(schema_editor.connection, parts=("summary", "states"))
     with schema_editor.connection.cursor() as cursor:
         for statement in summaries.states_rebuild():
             cursor.execute(statement)
