@@ -234,6 +234,16 @@ def ensure_corpus(docs: int) -> None:
         total = time.perf_counter() - started
         detail = ", ".join(f"{name} {s:.1f} s" for name, s in steps.items())
         print(f"  built {slug}: {size:,} documents in {total:.1f} s ({detail})")
+    _analyze()
+
+
+def _analyze() -> None:
+    """Fresh statistics for the planner, as autovacuum gives a running server a minute after a big import
+    (without them PostgreSQL plans for the empty tables it last saw)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 # ---------------------------------------------------------------- pages
