@@ -154,12 +154,8 @@ COMPACT_AFTER = 64
 def pg_states(new: str | None, old: str | None) -> list[str]:
     """The statements of a summary trigger on PostgreSQL: `new` and `old` are the changed rows (SQL of a
     table aliased r), either may be None."""
-    parts = []
-    if new:
-        parts.append(f"SELECT r.project_id, r.state, 1 AS documents, {_gold('r')} AS gold FROM {new}")
-    if old:
-        parts.append(f"SELECT r.project_id, r.state, -1 AS documents, -{_gold('r')} AS gold FROM {old}")
-    changes = " UNION ALL ".join(parts)
+    changes = " UNION ALL ".join(f"SELECT r.project_id, r.state, {sign} AS documents, {sign} * {_gold('r')} AS gold FROM {rows}"
+                                 for rows, sign in ((new, 1), (old, -1)) if rows)
     projects = " UNION ".join(f"SELECT r.project_id FROM {rows}" for rows in (new, old) if rows)
     return [
         f"""INSERT INTO {STATES} (project_id, state, documents, gold)
@@ -482,3 +478,22 @@ def work_rebuild(project_id: int | None = None) -> list[str]:
         GROUP BY d.project_id, a.annotator_id
         ON CONFLICT (project_id, annotator_id) DO UPDATE SET {recounted}""",
     ]
+
+
+def migration_step(parts: tuple[str, ...], rebuilt, dropped: tuple[str, ...]):
+    """A migration's RunPython pair: install `parts` and run `rebuilt()` (the backfill); back: drop `dropped`."""
+
+    def forward(apps, schema_editor):
+        install(schema_editor.connection, parts=parts)
+        with schema_editor.connection.cursor() as cursor:
+            for statement in rebuilt():
+                cursor.execute(statement)
+
+    def backward(apps, schema_editor):
+        connection = schema_editor.connection
+        with connection.cursor() as cursor:
+            for name, table in TRIGGERS:
+                if _part(name) in dropped:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if connection.vendor == "postgresql" else ""))
+
+    return forward, backward

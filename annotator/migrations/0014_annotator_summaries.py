@@ -12,20 +12,7 @@ from django.db import migrations, models
 from annotator.db import summaries
 
 
-def install_and_backfill(apps, schema_editor):
-    summaries.install(schema_editor.connection, parts=("work",))
-    with schema_editor.connection.cursor() as cursor:
-        for statement in summaries.work_rebuild():
-            cursor.execute(statement)
-
-
-def drop_triggers(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        for name, table in summaries.TRIGGERS:
-            if name.startswith("work_"):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}" if connection.vendor == "postgresql"
-                               else f"DROP TRIGGER IF EXISTS {name}")
+install_and_backfill, drop_triggers = summaries.migration_step(("work",), summaries.work_rebuild, dropped=("work",))
 
 
 class Migration(migrations.Migration):

@@ -8,21 +8,8 @@ from django.db import migrations, models
 from annotator.db import summaries
 
 
-def install_and_backfill(apps, schema_editor):
-    # "summary" again too: on PostgreSQL the documents' update trigger became a statement trigger.
-    summaries.install(schema_editor.connection, parts=("summary", "states"))
-    with schema_editor.connection.cursor() as cursor:
-        for statement in summaries.states_rebuild():
-            cursor.execute(statement)
-
-
-def drop_triggers(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        for name, table in summaries.TRIGGERS:
-            if name.startswith("states_"):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}" if connection.vendor == "postgresql"
-                               else f"DROP TRIGGER IF EXISTS {name}")
+# "summary" again too: on PostgreSQL the documents' update trigger became a statement trigger.
+install_and_backfill, drop_triggers = summaries.migration_step(("summary", "states"), summaries.states_rebuild, dropped=("states",))
 
 
 class Migration(migrations.Migration):
