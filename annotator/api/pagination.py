@@ -5,6 +5,8 @@ Page 1 is read first and counted only when it is full: a short first page
 hot path "fetch one document with its spans" spends no COUNT query.
 """
 
+from functools import partial
+
 from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
@@ -14,7 +16,9 @@ from rest_framework.pagination import PageNumberPagination
 class KnownCount(Paginator):
     """A paginator told its count (`known`) when the view keeps one, so it runs no COUNT(*)."""
 
-    known: int | None = None
+    def __init__(self, object_list, per_page, known: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known = known
 
     @cached_property
     def count(self):
@@ -40,7 +44,7 @@ class Pagination(PageNumberPagination):
         self._number(request, self.page_size_query_param, self.max_page_size)
         # A view that keeps its list's size (DocumentList.known_count: counts the triggers keep) saves the COUNT.
         known = getattr(view, "known_count", lambda: None)()
-        self.django_paginator_class = type("Counted", (KnownCount,), {"known": known})
+        self.django_paginator_class = partial(KnownCount, known=known)
         if number not in (None, 1):
             return super().paginate_queryset(queryset, request, view)
         self.request = request

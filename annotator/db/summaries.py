@@ -456,7 +456,7 @@ def states_rebuild(project_id: int | None = None) -> list[str]:
     return [
         f"DELETE FROM {STATES}{scope}",
         f"""INSERT INTO {STATES} (project_id, state, documents, gold)
-        SELECT project_id, state, COUNT(*), SUM(CASE WHEN gold_at IS NULL THEN 0 ELSE 1 END) FROM {SUMMARY}{scope}
+        SELECT project_id, state, COUNT(*), SUM({_gold(SUMMARY)}) FROM {SUMMARY}{scope}
         GROUP BY project_id, state""",
     ]
 

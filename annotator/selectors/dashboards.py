@@ -39,6 +39,7 @@ from ..models import (
     StateCount,
 )
 from . import latest_extractor
+from .documents import kept_totals
 
 SUBMITTED = Annotation.Status.SUBMITTED
 DRAFT = Annotation.Status.DRAFT
@@ -217,10 +218,8 @@ def versions_in(project: Project) -> list[ExtractorVersion]:
 
 
 def gold_counts(project: Project) -> dict[str, int]:
-    """How many documents the project has, and how many of them have gold (one query of a row per state,
-    models.StateCount, kept by triggers)."""
-    row = StateCount.objects.filter(project=project).aggregate(total=Sum("documents"), gold=Sum("gold"))
-    return {"total": row["total"] or 0, "gold": row["gold"] or 0}
+    """How many documents the project has, and how many of them have gold (selectors.documents.kept_totals)."""
+    return kept_totals(project)
 
 
 def submitted_annotations(project: Project) -> int:

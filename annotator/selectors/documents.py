@@ -363,7 +363,7 @@ def count_of(project: Project, user, role: str | None, query: ListQuery) -> Tota
     depend on the data) and SQLite, which keeps no estimate, says "more than".
     """
     if role in (Membership.Role.MANAGER, Membership.Role.REVIEWER) and not replace(query, state="").filtered:
-        return Total(state_total(project, query.state), True)
+        return Total(kept_totals(project, query.state)["total"], True)
     documents = listed(project, user, role, query)
     estimate = _planner_estimate(documents) if connection.vendor == "postgresql" else None
     n = documents.order_by().values("id")[: EXACT_COUNT_LIMIT + 1].count()
@@ -374,13 +374,14 @@ def count_of(project: Project, user, role: str | None, query: ListQuery) -> Tota
     return Total(EXACT_COUNT_LIMIT, False, "more than")
 
 
-def state_total(project: Project, state: str = "") -> int:
-    """How many documents the project has (in `state`, if given): one read of models.StateCount, which
-    triggers keep (a row a state), so a list's count costs the same at any size."""
+def kept_totals(project: Project, state: str = "") -> dict[str, int]:
+    """How many documents the project has (in `state`, if given) and how many of them have gold: one read
+    of models.StateCount, which triggers keep (a row a state), so it costs the same at any size."""
     per_state = StateCount.objects.filter(project=project)
     if state:
         per_state = per_state.filter(state=state)
-    return per_state.aggregate(n=Sum("documents"))["n"] or 0
+    row = per_state.aggregate(total=Sum("documents"), gold=Sum("gold"))
+    return {"total": row["total"] or 0, "gold": row["gold"] or 0}
 
 
 def _planner_estimate(documents) -> int:

@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from ... import selectors, services
-from ...selectors.documents import search, state_total, with_states
+from ...selectors.documents import kept_totals, search, with_states
 from ...jobs import start
 from ...models import Annotation, Document
 from .. import serializers as s
@@ -54,11 +54,11 @@ class DocumentList(APIView):
 
     def known_count(self) -> int | None:
         """An overseer's list with no filter but the state holds the documents counted per state
-        (selectors.documents.state_total): the pagination needs no COUNT(*) over the documents."""
+        (selectors.documents.kept_totals): the pagination needs no COUNT(*) over the documents."""
         wanted = filters(self, DocumentFilter)
         if not self.overseer or wanted.get("status") or wanted.get("q"):
             return None
-        return state_total(self.project, wanted.get("state", ""))
+        return kept_totals(self.project, wanted.get("state", ""))["total"]
 
     @extend_schema(parameters=[DocumentFilter], responses={200: s.DocumentSerializer(many=True)})
     def get(self, request, slug):
